@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# What `make test` runs, in order, with each stage's wall time written to _build/test-times.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+mkdir -p _build
+times=_build/test-times.json
+echo "{}" > "$times"
+stage() {
+  local name=$1; shift
+  local start; start=$(date +%s)
+  echo "=== $name: $*"
+  "$@"
+  $BIN/python - "$times" "$name" "$(( $(date +%s) - start ))" <<'PY'
+import json, sys
+path, name, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = json.load(open(path)); data[name] = seconds
+json.dump(data, open(path, "w"), indent=2)
+PY
+}
+stage lint make -s lint
+stage unit make -s unit
+if [ "$(uname -s)" = Linux ] && [ "$(id -u)" = 0 ]; then
+  stage engine-build make -s engine
+  stage engine-up $BIN/kds up --backend local
+fi
+stage cluster-tests make -s cluster-tests
+stage nbval make -s nbval
+stage book make -s book
+cat "$times"

@@ -1,0 +1,67 @@
+# Kubernetes for Data Scientists: two commands matter.
+#   make lab    set up everything, start the cluster, open JupyterLab on lessons/
+#   make test   everything CI runs
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PYTHON ?= python3
+ENGINE := kdsutils/cluster/engine
+NOTEBOOKS := $(wildcard lessons/*.ipynb exercises/*.ipynb solutions/*.ipynb)
+
+.PHONY: lab test venv engine up down lint unit cluster-tests nbval book browser notebooks bench clean
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version)). Set PYTHON=python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+## engine: build the local engine (Kubernetes from its Go modules) and its images; cached
+engine: venv
+	bash $(ENGINE)/host-packages.sh
+	bash $(ENGINE)/build.sh
+	$(PY) -m kdsutils.cluster.images
+
+up: venv
+	$(BIN)/kds up
+
+down: venv
+	$(BIN)/kds down
+
+lab: venv
+	$(BIN)/kds up
+	$(BIN)/jupyter lab --notebook-dir=. lessons/
+
+lint: venv
+	$(BIN)/ruff check .
+
+unit: venv
+	$(BIN)/pytest -q tests/unit
+
+## cluster-tests: the engine smoke suite and the helpers' integration tests (start the cluster)
+cluster-tests: venv
+	$(BIN)/pytest -q tests/engine tests/integration
+
+nbval: venv
+	@if [ -n "$(NOTEBOOKS)" ]; then $(BIN)/pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	  -p tests.nbval_timing $(NOTEBOOKS); fi
+
+## notebooks: execute every notebook against the cluster and store the real outputs
+notebooks: venv
+	$(PY) -m tests.execute_notebooks $(NOTEBOOKS)
+
+book: venv
+	@if [ -f _toc.yml ]; then $(BIN)/jupyter-book build . -W -n --keep-going; fi
+
+bench: venv
+	$(PY) bench/engine.py
+
+test: venv
+	bash .ci/test.sh
+
+clean:
+	rm -rf _build

@@ -1,0 +1,692 @@
+"""The local engine: a real single-node Kubernetes cluster run as host processes.
+
+The official components (built from their Go modules by ``engine/build.sh``) run as plain
+processes under containerd and runc, supervised with pid files and logs in a state folder.
+It is what CI runs every notebook against, and what a Linux learner without Docker uses.
+The node is named ``kds-control-plane`` and the default StorageClass ``standard``, as in kind,
+so one stored notebook output serves both backends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import ssl
+import string
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kdsutils._run import run
+from kdsutils.cluster import images
+from kdsutils.cluster.pki import ensure_pki
+from kdsutils.cluster.versions import ENGINE_DIR, cached_binary, component_dir
+from kdsutils.errors import ClusterNotReady, EngineError
+
+CONTEXT = "kds-local"
+NODE_NAME = "kds-control-plane"
+CLUSTER_CIDR = "10.244.0.0/16"
+NODE_POD_CIDR = "10.244.0.0/24"
+NODE_IP = "10.244.0.1"  # the pod bridge's own address: stable whatever network the host is on
+SERVICE_CIDR = "10.96.0.0/16"
+API_SERVICE_IP = "10.96.0.1"
+DNS_IP = "10.96.0.10"
+BRIDGE = "kds0"
+API_PORT = 6443
+CNI_BIN_DIRS = ["/usr/lib/cni", "/opt/cni/bin"]
+RUNC_PATHS = ["/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc"]
+
+Progress = Callable[[str], None]
+
+
+def state_dir() -> Path:
+    """Where the cluster keeps its data, logs and pid files (``$KDS_STATE`` overrides)."""
+    if "KDS_STATE" in os.environ:
+        return Path(os.environ["KDS_STATE"])
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "kds" / "local"
+
+
+def run_dir() -> Path:
+    """Runtime sockets (short paths: unix socket names are limited to 107 bytes)."""
+    return Path(os.environ.get("KDS_RUN", "/run/kds"))
+
+
+@dataclass(frozen=True)
+class Component:
+    """One supervised process: its program, its arguments and the port that shows it is up."""
+
+    name: str
+    binary: str
+    args: list[str]
+    ports: tuple[int, ...] = ()
+
+
+def components(state: Path, rundir: Path) -> list[Component]:
+    """Every engine process in start order (pure: builds argument lists only)."""
+    pki = state / "pki"
+    conf = state / "config"
+    sock = rundir / "containerd" / "containerd.sock"
+    return [
+        Component("etcd", "etcd", [
+            "--name=kds", f"--data-dir={state / 'etcd'}",
+            "--listen-client-urls=http://127.0.0.1:2379", "--advertise-client-urls=http://127.0.0.1:2379",
+            "--listen-peer-urls=http://127.0.0.1:2380", "--initial-advertise-peer-urls=http://127.0.0.1:2380",
+            "--initial-cluster=kds=http://127.0.0.1:2380", "--log-level=warn",
+        ], (2379, 2380)),
+        Component("kube-apiserver", "kube-apiserver", [
+            f"--advertise-address={NODE_IP}", f"--secure-port={API_PORT}",
+            "--etcd-servers=http://127.0.0.1:2379",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
+            f"--client-ca-file={pki / 'ca.crt'}",
+            f"--tls-cert-file={pki / 'apiserver.crt'}", f"--tls-private-key-file={pki / 'apiserver.key'}",
+            f"--kubelet-client-certificate={pki / 'apiserver-kubelet-client.crt'}",
+            f"--kubelet-client-key={pki / 'apiserver-kubelet-client.key'}",
+            "--kubelet-preferred-address-types=InternalIP",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            f"--service-account-key-file={pki / 'sa.pub'}",
+            f"--service-account-signing-key-file={pki / 'sa.key'}",
+            "--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
+            "--allow-privileged=true", "--profiling=false", "--v=1",
+        ], (API_PORT,)),
+        Component("kube-controller-manager", "kube-controller-manager", [
+            f"--kubeconfig={conf / 'controller-manager.kubeconfig'}",
+            f"--authentication-kubeconfig={conf / 'controller-manager.kubeconfig'}",
+            f"--authorization-kubeconfig={conf / 'controller-manager.kubeconfig'}",
+            "--bind-address=127.0.0.1", "--leader-elect=false",
+            f"--service-account-private-key-file={pki / 'sa.key'}", f"--root-ca-file={pki / 'ca.crt'}",
+            f"--cluster-signing-cert-file={pki / 'ca.crt'}", f"--cluster-signing-key-file={pki / 'ca.key'}",
+            "--use-service-account-credentials=true",
+            "--allocate-node-cidrs=true", f"--cluster-cidr={CLUSTER_CIDR}", "--node-cidr-mask-size=24",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--controllers=*,bootstrapsigner,tokencleaner", "--profiling=false",
+        ], (10257,)),
+        Component("kube-scheduler", "kube-scheduler", [
+            f"--kubeconfig={conf / 'scheduler.kubeconfig'}",
+            f"--authentication-kubeconfig={conf / 'scheduler.kubeconfig'}",
+            f"--authorization-kubeconfig={conf / 'scheduler.kubeconfig'}",
+            "--bind-address=127.0.0.1", "--leader-elect=false", "--profiling=false",
+        ], (10259,)),
+        Component("containerd", "containerd", [f"--config={conf / 'containerd.toml'}"]),
+        Component("kubelet", "kubelet", [
+            f"--config={conf / 'kubelet.yaml'}", f"--kubeconfig={conf / 'kubelet.kubeconfig'}",
+            f"--hostname-override={NODE_NAME}", f"--node-ip={NODE_IP}",
+            f"--root-dir={state / 'kubelet'}", f"--cert-dir={state / 'kubelet' / 'pki'}",
+            "--node-labels=kds.course/node=local", "--v=1",
+        ], (10250, 10248)),
+        Component("kube-proxy", "kube-proxy", [f"--config={conf / 'kube-proxy.yaml'}"], (10256, 10249)),
+    ]
+
+
+# ---------------------------------------------------------------- configuration files (pure)
+
+
+def kubeconfig(name: str, server: str, pki: Path, cert: str) -> dict:
+    """A kubeconfig that authenticates with one of the cluster's client certificates."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": {"server": server, "certificate-authority": str(pki / "ca.crt")}}],
+        "users": [{"name": f"{name}-{cert}", "user": {
+            "client-certificate": str(pki / f"{cert}.crt"), "client-key": str(pki / f"{cert}.key")}}],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": f"{name}-{cert}"}}],
+        "current-context": name,
+    }
+
+
+def containerd_config(state: Path, rundir: Path, runc: str, cni_bin_dirs: list[str]) -> str:
+    """containerd 2.x configuration (version 3): CRI with runc, cgroupfs, our CNI folder."""
+    pause = images.reference("pause")
+    cni = ", ".join(f'"{d}"' for d in cni_bin_dirs)
+    return f"""version = 3
+root = "{state / 'containerd'}"
+state = "{rundir / 'containerd' / 'state'}"
+
+[grpc]
+  address = "{rundir / 'containerd' / 'containerd.sock'}"
+
+[ttrpc]
+  address = "{rundir / 'containerd' / 'containerd.sock.ttrpc'}"
+
+[plugins.'io.containerd.cri.v1.images']
+  snapshotter = "overlayfs"
+  [plugins.'io.containerd.cri.v1.images'.pinned_images]
+    sandbox = "{pause}"
+
+[plugins.'io.containerd.cri.v1.runtime']
+  [plugins.'io.containerd.cri.v1.runtime'.containerd]
+    default_runtime_name = "runc"
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+        BinaryName = "{runc}"
+        SystemdCgroup = false
+  [plugins.'io.containerd.cri.v1.runtime'.cni]
+    bin_dirs = [{cni}]
+    conf_dir = "{state / 'cni' / 'net.d'}"
+"""
+
+
+def cni_config(state: Path) -> dict:
+    """The pod network: one bridge whose gateway is the node's own address."""
+    return {
+        "cniVersion": "1.0.0",
+        "name": "kds",
+        "plugins": [
+            {
+                "type": "bridge", "bridge": BRIDGE, "isGateway": True, "ipMasq": True, "hairpinMode": True,
+                "ipam": {
+                    "type": "host-local",
+                    "ranges": [[{"subnet": NODE_POD_CIDR, "gateway": NODE_IP}]],
+                    "routes": [{"dst": "0.0.0.0/0"}],
+                    "dataDir": str(state / "cni" / "ipam"),
+                },
+            },
+            {"type": "portmap", "capabilities": {"portMappings": True}},
+        ],
+    }
+
+
+def kubelet_config(state: Path, rundir: Path) -> dict:
+    """KubeletConfiguration: cgroupfs on this cgroup v1 host, kind-like relaxed eviction."""
+    pki = state / "pki"
+    return {
+        "apiVersion": "kubelet.config.k8s.io/v1beta1",
+        "kind": "KubeletConfiguration",
+        "address": NODE_IP,
+        "authentication": {
+            "anonymous": {"enabled": False},
+            "webhook": {"enabled": True},
+            "x509": {"clientCAFile": str(pki / "ca.crt")},
+        },
+        "authorization": {"mode": "Webhook"},
+        "tlsCertFile": str(pki / "kubelet.crt"),
+        "tlsPrivateKeyFile": str(pki / "kubelet.key"),
+        "cgroupDriver": "cgroupfs",
+        "failCgroupV1": False,
+        "failSwapOn": False,
+        "clusterDNS": [DNS_IP],
+        "clusterDomain": "cluster.local",
+        "containerRuntimeEndpoint": f"unix://{rundir / 'containerd' / 'containerd.sock'}",
+        "podLogsDir": str(state / "pod-logs"),
+        "healthzBindAddress": "127.0.0.1",
+        "healthzPort": 10248,
+        "readOnlyPort": 0,
+        "resolvConf": "/etc/resolv.conf",
+        "evictionHard": {"nodefs.available": "0%", "nodefs.inodesFree": "0%", "imagefs.available": "0%"},
+        "imageGCHighThresholdPercent": 100,
+        "serializeImagePulls": False,
+        "rotateCertificates": False,
+    }
+
+
+def kube_proxy_config(state: Path) -> dict:
+    """KubeProxyConfiguration: iptables mode; NodePorts answer on localhost as with kind."""
+    return {
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+        "kind": "KubeProxyConfiguration",
+        "clientConnection": {"kubeconfig": str(state / "config" / "kube-proxy.kubeconfig")},
+        "mode": "iptables",
+        "clusterCIDR": CLUSTER_CIDR,
+        "hostnameOverride": NODE_NAME,
+        "bindAddress": NODE_IP,
+        "healthzBindAddress": "127.0.0.1:10256",
+        "metricsBindAddress": "127.0.0.1:10249",
+        "nodePortAddresses": ["127.0.0.0/8", f"{NODE_IP}/32"],
+        "conntrack": {"maxPerCore": 0, "min": 0, "tcpEstablishedTimeout": "0s", "tcpCloseWaitTimeout": "0s"},
+    }
+
+
+def addons_manifest(state: Path) -> str:
+    """CoreDNS, the local-path provisioner and the default StorageClass, filled in."""
+    template = string.Template((ENGINE_DIR / "addons.yaml").read_text())
+    return template.safe_substitute(
+        COREDNS_IMAGE=images.reference("coredns"),
+        PROVISIONER_IMAGE=images.reference("local-path-provisioner"),
+        BUSYBOX_IMAGE=images.reference("busybox"),
+        DNS_IP=DNS_IP,
+        STORAGE_DIR=str(state / "storage"),
+    )
+
+
+def write_configs(state: Path, rundir: Path, runc: str, cni_bin_dirs: list[str]) -> None:
+    """Write every configuration file the components read (overwritten on each start)."""
+    conf, pki = state / "config", state / "pki"
+    (state / "cni" / "net.d").mkdir(parents=True, exist_ok=True)
+    conf.mkdir(parents=True, exist_ok=True)
+    server = f"https://127.0.0.1:{API_PORT}"
+    for name, cert in [("admin", "admin"), ("controller-manager", "controller-manager"),
+                       ("scheduler", "scheduler"), ("kube-proxy", "kube-proxy"), ("kubelet", "kubelet-client")]:
+        cfg = kubeconfig(CONTEXT, server, pki, cert)
+        (conf / f"{name}.kubeconfig").write_text(yaml.safe_dump(cfg))
+        (conf / f"{name}.kubeconfig").chmod(0o600)
+    (conf / "containerd.toml").write_text(containerd_config(state, rundir, runc, cni_bin_dirs))
+    (conf / "kubelet.yaml").write_text(yaml.safe_dump(kubelet_config(state, rundir)))
+    (conf / "kube-proxy.yaml").write_text(yaml.safe_dump(kube_proxy_config(state)))
+    (state / "cni" / "net.d" / "10-kds.conflist").write_text(json.dumps(cni_config(state), indent=2))
+
+
+def merge_kubeconfig(existing: dict | None, ours: dict) -> dict:
+    """Add (or replace) our cluster, user and context in a kubeconfig, keeping all others.
+
+    The current context becomes ours, as ``kind create cluster`` does.
+    """
+    merged = dict(existing or {"apiVersion": "v1", "kind": "Config"})
+    for section in ("clusters", "users", "contexts"):
+        ours_names = {entry["name"] for entry in ours[section]}
+        kept = [e for e in (merged.get(section) or []) if e.get("name") not in ours_names]
+        merged[section] = kept + ours[section]
+    merged["current-context"] = ours["current-context"]
+    return merged
+
+
+def user_kubeconfig_path() -> Path:
+    """The kubeconfig file kubectl reads first (first entry of $KUBECONFIG, or ~/.kube/config)."""
+    env = os.environ.get("KUBECONFIG", "")
+    first = next((p for p in env.split(os.pathsep) if p), "")
+    return Path(first) if first else Path.home() / ".kube" / "config"
+
+
+def _embedded_admin_kubeconfig(state: Path) -> dict:
+    """The admin kubeconfig with certificates embedded, so it survives being copied."""
+    import base64
+
+    pki = state / "pki"
+
+    def b64(name: str) -> str:
+        return base64.b64encode((pki / name).read_bytes()).decode()
+
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": CONTEXT, "cluster": {
+            "server": f"https://127.0.0.1:{API_PORT}", "certificate-authority-data": b64("ca.crt")}}],
+        "users": [{"name": CONTEXT, "user": {
+            "client-certificate-data": b64("admin.crt"), "client-key-data": b64("admin.key")}}],
+        "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT}}],
+        "current-context": CONTEXT,
+    }
+
+
+def install_kubeconfig(state: Path) -> Path:
+    """Merge the cluster's context into the user's kubeconfig without clobbering others."""
+    path = user_kubeconfig_path()
+    existing = None
+    if path.exists():
+        try:
+            existing = yaml.safe_load(path.read_text()) or None
+        except yaml.YAMLError as exc:
+            raise EngineError(f"Your kubeconfig {path} is not valid YAML ({exc}); it was left untouched.",
+                              fix=f"repair or move {path}, then run `kds up` again") from None
+    merged = merge_kubeconfig(existing, _embedded_admin_kubeconfig(state))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".kds-tmp")
+    tmp.write_text(yaml.safe_dump(merged, sort_keys=False))
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return path
+
+
+# ---------------------------------------------------------------- host facts and checks
+
+
+def supported() -> str | None:
+    """None when this host can run the local engine, otherwise the reason and the fix."""
+    if platform.system() != "Linux":
+        return (f"The local engine runs on Linux only (this is {platform.system()}). "
+                "Use kind: install Docker Desktop, then run `kds up --backend kind`.")
+    if os.geteuid() != 0:
+        return ("The local engine runs containers and changes the network, so it needs root. "
+                "Run it with sudo (`sudo -E .venv/bin/kds up`), or use kind with Docker.")
+    if not Path("/sys/fs/cgroup").is_dir() or not any(Path("/sys/fs/cgroup").iterdir()):
+        return "No cgroup filesystem is mounted at /sys/fs/cgroup; containers cannot be limited."
+    return None
+
+
+def _first_existing(paths: list[str]) -> str | None:
+    return next((p for p in paths if Path(p).exists()), None)
+
+
+def host_problems() -> list[str]:
+    """What is missing on the host, each with its fix (empty when ready)."""
+    problems = []
+    reason = supported()
+    if reason:
+        return [reason]
+    if not (_first_existing(RUNC_PATHS) or shutil.which("runc")):
+        problems.append("runc is missing: `apt-get install runc` (or run `make engine`).")
+    if not any(Path(d, "bridge").exists() for d in CNI_BIN_DIRS):
+        problems.append("The CNI plugins are missing: `apt-get install containernetworking-plugins`.")
+    for tool, package in [("iptables", "iptables"), ("ip", "iproute2"), ("mount", "mount")]:
+        if not shutil.which(tool):
+            problems.append(f"`{tool}` is missing: `apt-get install {package}`.")
+    missing = [name for c in components(state_dir(), run_dir()) for name in [c.binary]
+               if cached_binary(name) is None]
+    if missing or cached_binary("crictl") is None:
+        problems.append(f"The engine is not built yet ({', '.join(missing) or 'crictl'}): run `make engine`.")
+    return problems
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something already listens on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.3)
+        return s.connect_ex((host, port)) == 0
+
+
+# ---------------------------------------------------------------- process supervision
+
+
+def check_ports(stopped: list[Component]) -> None:
+    """Refuse before anything starts when a port a stopped component needs is taken."""
+    for comp in stopped:
+        busy = [p for p in comp.ports if port_in_use(p) or port_in_use(p, NODE_IP)]
+        if busy:
+            raise EngineError(
+                f"Port {busy[0]} is already in use, so {comp.name} cannot start. Another Kubernetes "
+                "(kind, minikube, k3s, a kubelet) or another program holds it. Nothing was started.",
+                fix=f"find it with `ss -ltnp 'sport = :{busy[0]}'` and stop it, then run `kds up` again")
+
+
+def _pid_file(state: Path, name: str) -> Path:
+    return state / "run" / f"{name}.pid"
+
+
+def running_pid(state: Path, comp: Component) -> int | None:
+    """The pid of a component kds started and that is still alive, else None."""
+    pid_file = _pid_file(state, comp.name)
+    try:
+        pid = int(pid_file.read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return None
+    binary = cached_binary(comp.binary)
+    if binary is None or not cmdline or cmdline[0] != str(binary).encode():
+        return None  # the pid was reused by another program
+    if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
+        return None
+    return pid
+
+
+def _start(state: Path, comp: Component, env: dict[str, str]) -> int:
+    binary = cached_binary(comp.binary)
+    if binary is None:
+        raise EngineError(f"{comp.binary} is not built.", fix="run `make engine`")
+    logs = state / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    (state / "run").mkdir(parents=True, exist_ok=True)
+    with open(logs / f"{comp.name}.log", "ab") as log:
+        proc = subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
+            [str(binary), *comp.args], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env=env, cwd=state,
+        )
+    _pid_file(state, comp.name).write_text(str(proc.pid))
+    return proc.pid
+
+
+def _stop(state: Path, comp: Component, timeout: float = 20) -> None:
+    pid = running_pid(state, comp)
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and running_pid(state, comp) == pid:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.1)
+        if running_pid(state, comp) == pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    _pid_file(state, comp.name).unlink(missing_ok=True)
+
+
+def _log_tail(state: Path, name: str, lines: int = 12) -> str:
+    path = state / "logs" / f"{name}.log"
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _wait(what: str, probe: Callable[[], bool], timeout: float, state: Path, comp: Component | None) -> None:
+    """Poll ``probe`` with backoff until it is true; explain what was seen when time runs out."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        with contextlib.suppress(Exception):
+            if probe():
+                return
+        if comp is not None and running_pid(state, comp) is None:
+            raise EngineError(f"{comp.name} exited while starting. The end of its log "
+                              f"({state / 'logs' / (comp.name + '.log')}):\n{_log_tail(state, comp.name)}",
+                              fix="read the log above; `kds down` then `kds up` retries from a clean start")
+        if time.monotonic() > deadline:
+            tail = _log_tail(state, comp.name) if comp else ""
+            raise ClusterNotReady(f"{what} was not ready after {timeout:.0f} s.\n{tail}",
+                                  fix="run `kds status`, read the logs in " + str(state / "logs"))
+        time.sleep(delay)
+        delay = min(delay * 1.5, 1.0)
+
+
+def _https_ok(url: str, state: Path) -> bool:
+    pki = state / "pki"
+    ctx = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+    ctx.load_cert_chain(str(pki / "admin.crt"), str(pki / "admin.key"))
+    with urllib.request.urlopen(url, context=ctx, timeout=2) as resp:  # noqa: S310 - our own API server
+        return resp.status == 200
+
+
+def _http_ok(url: str) -> bool:
+    with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback health endpoint
+        return resp.status == 200
+
+
+def admin_kubectl(state: Path, *args: str, input: str | None = None, timeout: float = 60) -> str:
+    """Run kubectl as the cluster admin, whatever the user's current context is."""
+    return run(["kubectl", f"--kubeconfig={state / 'config' / 'admin.kubeconfig'}", *args],
+               input=input, timeout=timeout).stdout
+
+
+# ---------------------------------------------------------------- host network and mounts
+
+
+def _sysctl(key: str, value: str) -> None:
+    path = Path("/proc/sys") / key.replace(".", "/")
+    if path.exists() and path.read_text().strip() != value:
+        path.write_text(value)
+
+
+def prepare_host() -> None:
+    """Shared mount propagation, forwarding, bridge netfilter and the node's bridge."""
+    run(["mount", "--make-rshared", "/"])
+    if not Path("/proc/sys/net/bridge").exists():
+        run(["modprobe", "br_netfilter"], check=False)
+    _sysctl("net.ipv4.ip_forward", "1")
+    _sysctl("net.bridge.bridge-nf-call-iptables", "1")
+    if run(["ip", "link", "show", BRIDGE], check=False).returncode != 0:
+        run(["ip", "link", "add", BRIDGE, "type", "bridge"])
+    addrs = run(["ip", "-o", "-4", "addr", "show", "dev", BRIDGE]).stdout
+    if f" {NODE_IP}/" not in addrs:
+        run(["ip", "addr", "add", f"{NODE_IP}/24", "dev", BRIDGE])
+    run(["ip", "link", "set", BRIDGE, "up"])
+
+
+def mounts_under(*roots: Path) -> list[str]:
+    """Mount points below any of the folders, deepest first (from /proc/self/mountinfo)."""
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = line.split()[4].replace("\\040", " ")
+        if any(point == str(r) or point.startswith(f"{r}/") for r in roots):
+            found.append(point)
+    return sorted(set(found), key=lambda p: p.count("/"), reverse=True)
+
+
+def unmount_under(*roots: Path) -> int:
+    """Unmount everything the runtime left below these folders; returns how many."""
+    points = mounts_under(*roots)
+    for point in points:
+        run(["umount", "-l", point], check=False)
+    return len(points)
+
+
+def _remove_network(state: Path) -> None:
+    if run(["ip", "link", "show", BRIDGE], check=False).returncode == 0:
+        run(["ip", "link", "del", BRIDGE], check=False)
+    shutil.rmtree(state / "cni" / "ipam", ignore_errors=True)
+    # Masquerade rules the bridge plugin adds per pod carry the network's name in a comment.
+    for table in ("nat", "filter"):
+        rules = run(["iptables-save", "-t", table], check=False).stdout.splitlines()
+        for rule in rules:
+            if rule.startswith("-A ") and 'name: \\"kds\\"' in rule.replace('"', '\\"'):
+                run(["iptables", "-t", table, "-D", *rule[3:].split()], check=False)
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def _component_env(state: Path) -> dict[str, str]:
+    containerd_bin = component_dir("containerd")
+    path = f"{containerd_bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    return {"PATH": path, "HOME": str(state), "LANG": "C.UTF-8"}
+
+
+def _crictl(state: Path, rundir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    crictl = cached_binary("crictl")
+    endpoint = f"unix://{rundir / 'containerd' / 'containerd.sock'}"
+    return run([str(crictl), f"--runtime-endpoint={endpoint}", f"--image-endpoint={endpoint}", *args],
+               check=False, timeout=timeout)
+
+
+def _node_ready(state: Path) -> bool:
+    out = admin_kubectl(state, "get", "node", NODE_NAME, "-o",
+                        "jsonpath={.status.conditions[?(@.type=='Ready')].status}", timeout=10)
+    return out.strip() == "True"
+
+
+def _apply_addons(state: Path) -> None:
+    admin_kubectl(state, "label", "node", NODE_NAME, "--overwrite",
+                  "node-role.kubernetes.io/control-plane=")
+    admin_kubectl(state, "apply", "--server-side", "--force-conflicts", "-f", "-",
+                  input=addons_manifest(state))
+
+
+def status() -> dict:
+    """What runs now: ``{"running": bool, "components": {name: pid or None}, "state": path}``."""
+    state = state_dir()
+    pids = {c.name: running_pid(state, c) for c in components(state, run_dir())}
+    return {"running": all(pids.values()), "components": pids, "state": str(state), "context": CONTEXT}
+
+
+def up(*, progress: Progress = print, timeout: float = 180) -> None:
+    """Start the cluster, or heal it: only dead components are started again.
+
+    Raises:
+        EngineError: the host cannot run it, a port is taken, or a component fails to start.
+    """
+    problems = host_problems()
+    if problems:
+        raise EngineError("The local engine cannot start here yet:\n- " + "\n- ".join(problems),
+                          fix="fix the items above (or run `make engine` as root), then `kds up` again")
+    state, rundir = state_dir(), run_dir()
+    comps = {c.name: c for c in components(state, rundir)}
+    runtime_dead = running_pid(state, comps["containerd"]) is None
+    if runtime_dead and running_pid(state, comps["kubelet"]) is not None:
+        _stop(state, comps["kubelet"])  # a kubelet without its runtime only reports errors
+    check_ports([c for c in comps.values() if running_pid(state, c) is None])
+    if runtime_dead:
+        # Leftovers of a runtime that died with the machine's session: unmount before reuse.
+        unmount_under(rundir / "containerd", state / "kubelet" / "pods", state / "containerd")
+    (rundir / "containerd").mkdir(parents=True, exist_ok=True)
+    state.mkdir(parents=True, exist_ok=True)
+    progress("Preparing the host (mount propagation, forwarding, bridge kds0)")
+    prepare_host()
+    ensure_pki(state / "pki", node_name=NODE_NAME, node_ip=NODE_IP, api_service_ip=API_SERVICE_IP)
+    runc = _first_existing(RUNC_PATHS) or shutil.which("runc") or "runc"
+    write_configs(state, rundir, runc, [d for d in CNI_BIN_DIRS if Path(d).is_dir()])
+    env = _component_env(state)
+    health = {
+        "etcd": lambda: _http_ok("http://127.0.0.1:2379/health"),
+        "kube-apiserver": lambda: _https_ok(f"https://127.0.0.1:{API_PORT}/readyz", state),
+        "kube-controller-manager": lambda: port_in_use(10257),
+        "kube-scheduler": lambda: port_in_use(10259),
+        "containerd": lambda: (rundir / "containerd" / "containerd.sock").exists()
+        and _crictl(state, rundir, "version", timeout=5).returncode == 0,
+        "kubelet": lambda: _http_ok("http://127.0.0.1:10248/healthz"),
+        "kube-proxy": lambda: port_in_use(10256),
+    }
+    for name, comp in comps.items():
+        if running_pid(state, comp) is None:
+            progress(f"Starting {name}")
+            _start(state, comp, env)
+        _wait(name, health[name], timeout, state, comp)
+        if name == "containerd":
+            images.import_all(rundir / "containerd" / "containerd.sock", progress=progress)
+    install_kubeconfig(state)
+    progress(f"Waiting for node {NODE_NAME} to be Ready")
+    _wait(f"node {NODE_NAME}", lambda: _node_ready(state), timeout, state, comps["kubelet"])
+    _apply_addons(state)
+    progress("Waiting for CoreDNS and the storage provisioner")
+    admin_kubectl(state, "-n", "kube-system", "rollout", "status", "deployment/coredns",
+                  f"--timeout={int(timeout)}s", timeout=timeout + 10)
+    admin_kubectl(state, "-n", "local-path-storage", "rollout", "status", "deployment/local-path-provisioner",
+                  f"--timeout={int(timeout)}s", timeout=timeout + 10)
+    progress(f"The cluster is ready: context {CONTEXT}, node {NODE_NAME}")
+
+
+def down(*, progress: Progress = print) -> None:
+    """Stop everything kds started; remove its mounts, bridge and iptables rules. Data is kept."""
+    state, rundir = state_dir(), run_dir()
+    comps = {c.name: c for c in components(state, rundir)}
+    progress("Stopping kubelet")
+    _stop(state, comps["kubelet"])
+    if running_pid(state, comps["containerd"]) is not None:
+        progress("Removing pod sandboxes (their network is released through CNI)")
+        _crictl(state, rundir, "rmp", "--all", "--force", timeout=180)
+    for name in ("kube-proxy", "containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
+        progress(f"Stopping {name}")
+        _stop(state, comps[name])
+    proxy = cached_binary("kube-proxy")
+    if proxy is not None:
+        run([str(proxy), "--cleanup"], check=False)
+    unmount_under(rundir / "containerd", state)
+    _remove_network(state)
+    progress("The local engine is stopped; its data stays for the next `kds up`")
+
+
+def delete(*, progress: Progress = print) -> None:
+    """Stop the cluster and wipe its data (etcd, certificates, images, volumes)."""
+    down(progress=progress)
+    state = state_dir()
+    if mounts_under(state):
+        raise EngineError(f"Some mounts under {state} could not be removed; the data was kept.",
+                          fix=f"run `grep {state} /proc/self/mountinfo`, unmount them, then `kds delete`")
+    shutil.rmtree(state, ignore_errors=True)
+    shutil.rmtree(run_dir(), ignore_errors=True)
+    _remove_context()
+    progress(f"The cluster's data was deleted ({state})")
+
+
+def _remove_context() -> None:
+    path = user_kubeconfig_path()
+    if not path.exists():
+        return
+    config = yaml.safe_load(path.read_text()) or {}
+    for section in ("clusters", "users", "contexts"):
+        config[section] = [e for e in config.get(section) or [] if e.get("name") != CONTEXT]
+    if config.get("current-context") == CONTEXT:
+        config["current-context"] = ""
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+@contextlib.contextmanager
+def admin_env() -> Iterator[dict[str, str]]:
+    """Environment with KUBECONFIG pointing at the admin kubeconfig (for tests and benches)."""
+    yield {**os.environ, "KUBECONFIG": str(state_dir() / "config" / "admin.kubeconfig")}

@@ -1,0 +1,61 @@
+"""Pinned versions (from engine/versions.env) and where their builds are cached."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+ENGINE_DIR = Path(__file__).parent / "engine"
+
+# Which component's build folder holds each program.
+BINARIES = {
+    "kube-apiserver": "kubernetes",
+    "kube-controller-manager": "kubernetes",
+    "kube-scheduler": "kubernetes",
+    "kube-proxy": "kubernetes",
+    "kubelet": "kubernetes",
+    "etcd": "etcd",
+    "containerd": "containerd",
+    "containerd-shim-runc-v2": "containerd",
+    "ctr": "containerd",
+    "coredns": "coredns",
+    "pause": "pause",
+    "local-path-provisioner": "local-path-provisioner",
+    "helm": "helm",
+    "kwok": "kwok",
+    "kwokctl": "kwok",
+    "crictl": "cri-tools",
+}
+
+
+@cache
+def versions() -> dict[str, str]:
+    """Return the pinned versions, e.g. ``{"kubernetes": "v1.36.4", ...}``."""
+    pinned = {}
+    for line in (ENGINE_DIR / "versions.env").read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            pinned[key.removesuffix("_VERSION").lower().replace("_", "-")] = value.strip()
+    return pinned
+
+
+def cache_dir() -> Path:
+    """The build cache, outside the repository: ``$KDS_CACHE`` or ``~/.cache/kds``."""
+    if "KDS_CACHE" in os.environ:
+        return Path(os.environ["KDS_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kds"
+
+
+def component_dir(component: str) -> Path:
+    """The folder a finished build of one component lives in."""
+    return cache_dir() / "bin" / f"{component}-{versions()[component]}"
+
+
+def cached_binary(name: str) -> Path | None:
+    """The path of a built program, or None when it is not built (yet)."""
+    component = BINARIES.get(name)
+    if component is None:
+        return None
+    folder = component_dir(component)
+    return folder / name if (folder / ".done").exists() else None

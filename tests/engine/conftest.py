@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from kdsutils._run import run
+
+Kubectl = Callable[..., str]
+
+
+def kubectl(*args: str, input: str | None = None, timeout: float = 120, check: bool = True) -> str:
+    proc = run(["kubectl", "--context", "kds-local", *args], input=input, timeout=timeout, check=check)
+    return proc.stdout if check else proc.stdout + proc.stderr
+
+
+def get_json(*args: str) -> dict:
+    return json.loads(kubectl("get", *args, "-o", "json"))
+
+
+@pytest.fixture
+def ns(cluster: str) -> Iterator[str]:
+    """A namespace of its own for each test, deleted afterwards."""
+    name = f"smoke-{uuid.uuid4().hex[:6]}"
+    kubectl("create", "namespace", name)
+    kubectl("-n", name, "wait", "--for=jsonpath={.metadata.name}=default", "serviceaccount/default",
+            "--timeout=60s")
+    yield name
+    kubectl("delete", "namespace", name, "--wait=false")

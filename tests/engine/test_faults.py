@@ -1,0 +1,64 @@
+"""Bad input and faults: clear messages, nothing half-started, and self-healing `kds up`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from kdsutils.cluster import local
+from kdsutils.errors import EngineError
+from tests.engine.conftest import get_json, kubectl
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _kill(name: str) -> int:
+    comp = next(c for c in local.components(local.state_dir(), local.run_dir()) if c.name == name)
+    pid = local.running_pid(local.state_dir(), comp)
+    assert pid is not None, f"{name} is not running"
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while local.running_pid(local.state_dir(), comp) == pid and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return pid
+
+
+@pytest.mark.parametrize("component", ["kube-apiserver", "kubelet"])
+def test_up_heals_a_killed_component_and_keeps_workloads(ns: str, component: str) -> None:
+    kubectl("-n", ns, "create", "deployment", "keep", "--image=docker.io/kds/busybox:1.35", "--replicas=2",
+            "--", "sleep", "3600")
+    kubectl("-n", ns, "rollout", "status", "deployment/keep", "--timeout=120s")
+    before = sorted(p["metadata"]["name"] for p in get_json("-n", ns, "pods")["items"])
+    old = _kill(component)
+    assert local.status()["components"][component] is None
+    local.up(progress=lambda _: None)
+    assert local.status()["running"]
+    assert local.status()["components"][component] != old
+    kubectl("-n", ns, "rollout", "status", "deployment/keep", "--timeout=120s")
+    after = sorted(p["metadata"]["name"] for p in get_json("-n", ns, "pods")["items"])
+    assert after == before, "the same pods must still run after the restart"
+
+
+def test_ports_in_use_are_named_and_nothing_starts(cluster: str, tmp_path: Path, monkeypatch) -> None:
+    # A second engine in another state folder finds the running cluster's ports taken.
+    monkeypatch.setenv("KDS_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("KDS_RUN", str(tmp_path / "run"))
+    with pytest.raises(EngineError) as err:
+        local.up(progress=lambda _: None)
+    assert "Port 2379 is already in use" in str(err.value)
+    assert "ss -ltnp" in err.value.fix
+    assert not (tmp_path / "state").exists(), "nothing may be created when a port is taken"
+
+
+def test_build_without_go_names_the_fix(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(tmp_path), "KDS_CACHE": str(tmp_path / "c")}
+    proc = subprocess.run(["bash", str(REPO / "kdsutils/cluster/engine/build.sh"), "etcd"],
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 1
+    assert "Go is not installed" in proc.stderr
+    assert not (tmp_path / "c").exists()

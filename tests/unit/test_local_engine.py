@@ -1,0 +1,93 @@
+"""The local engine's pure parts: configuration, kubeconfig merging, host checks."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kdsutils.cluster import local, pki
+
+
+def test_components_start_in_dependency_order() -> None:
+    names = [c.name for c in local.components(Path("/s"), Path("/r"))]
+    assert names == ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
+                     "containerd", "kubelet", "kube-proxy"]
+
+
+def test_kubelet_is_named_like_kind_and_allows_cgroup_v1() -> None:
+    kubelet = next(c for c in local.components(Path("/s"), Path("/r")) if c.name == "kubelet")
+    assert "--hostname-override=kds-control-plane" in kubelet.args
+    config = local.kubelet_config(Path("/s"), Path("/r"))
+    assert config["failCgroupV1"] is False
+    assert config["cgroupDriver"] == "cgroupfs"
+    assert config["clusterDNS"] == ["10.96.0.10"]
+
+
+def test_containerd_config_is_valid_toml_with_our_sandbox_image() -> None:
+    text = local.containerd_config(Path("/s"), Path("/r"), "/usr/sbin/runc", ["/usr/lib/cni"])
+    config = tomllib.loads(text)
+    assert config["version"] == 3
+    images = config["plugins"]["io.containerd.cri.v1.images"]
+    assert images["pinned_images"]["sandbox"].startswith("docker.io/kds/pause:")
+    runtime = config["plugins"]["io.containerd.cri.v1.runtime"]
+    assert runtime["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is False
+
+
+def test_cni_gateway_is_the_node_address() -> None:
+    ranges = local.cni_config(Path("/s"))["plugins"][0]["ipam"]["ranges"]
+    assert ranges == [[{"subnet": "10.244.0.0/24", "gateway": local.NODE_IP}]]
+    json.dumps(local.cni_config(Path("/s")))
+
+
+def test_addons_fill_every_placeholder() -> None:
+    docs = list(yaml.safe_load_all(local.addons_manifest(Path("/state"))))
+    assert "${" not in local.addons_manifest(Path("/state"))
+    kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    assert ("StorageClass", "standard") in kinds
+    assert ("Deployment", "coredns") in kinds
+    service = next(d for d in docs if d["kind"] == "Service")
+    assert service["spec"]["clusterIP"] == "10.96.0.10"
+
+
+def test_merge_kubeconfig_keeps_other_contexts() -> None:
+    existing = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "prod",
+        "clusters": [{"name": "prod", "cluster": {"server": "https://prod"}},
+                     {"name": "kds-local", "cluster": {"server": "https://old"}}],
+        "users": [{"name": "prod", "user": {"token": "t"}}],
+        "contexts": [{"name": "prod", "context": {"cluster": "prod", "user": "prod"}}],
+    }
+    ours = local.kubeconfig("kds-local", "https://127.0.0.1:6443", Path("/pki"), "admin")
+    merged = local.merge_kubeconfig(existing, ours)
+    assert merged["current-context"] == "kds-local"
+    assert [c["name"] for c in merged["clusters"]] == ["prod", "kds-local"]
+    assert merged["clusters"][1]["cluster"]["server"] == "https://127.0.0.1:6443"
+    assert [u["name"] for u in merged["users"]] == ["prod", "kds-local-admin"]
+
+
+def test_unsupported_hosts_are_told_to_use_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local.platform, "system", lambda: "Darwin")
+    assert "use kind" in local.supported().lower()
+
+
+def test_non_root_is_told_to_use_sudo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local.platform, "system", lambda: "Linux")
+    monkeypatch.setattr(local.os, "geteuid", lambda: 1000)
+    assert "sudo" in local.supported()
+
+
+def test_pki_has_the_names_clients_use(tmp_path: Path) -> None:
+    pki.ensure_pki(tmp_path, node_name="kds-control-plane", node_ip="10.244.0.1", api_service_ip="10.96.0.1")
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate((tmp_path / "apiserver.crt").read_bytes())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "kubernetes.default.svc" in san.get_values_for_type(x509.DNSName)
+    assert {str(ip) for ip in san.get_values_for_type(x509.IPAddress)} == {"127.0.0.1", "10.244.0.1", "10.96.0.1"}
+    before = (tmp_path / "ca.crt").read_bytes()
+    pki.ensure_pki(tmp_path, node_name="kds-control-plane", node_ip="10.244.0.1", api_service_ip="10.96.0.1")
+    assert (tmp_path / "ca.crt").read_bytes() == before, "a second start keeps the cluster's identity"
