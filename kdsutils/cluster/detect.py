@@ -57,8 +57,11 @@ def engine_info(engine: str) -> dict | None:
         8233906176
     """
     try:
-        proc = run([engine, "info", "--format", "json" if engine == "podman" else "{{json .}}"],
-                   check=False, timeout=30)
+        proc = run(
+            [engine, "info", "--format", "json" if engine == "podman" else "{{json .}}"],
+            check=False,
+            timeout=30,
+        )
     except ToolMissing:
         return None
     if proc.returncode != 0:

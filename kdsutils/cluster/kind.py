@@ -97,8 +97,11 @@ def kind_config(node_image: str = NODE_IMAGE, ports: tuple[int, ...] = NODE_PORT
     }
 
 
-def course_images(root: Path = REPO_ROOT) -> list[CourseImage]:
+def course_images(root: Path | None = None) -> list[CourseImage]:
     """List the course images under ``<root>/images``, sorted by name.
+
+    Args:
+        root: The repository (default: the one kdsutils is installed from).
 
     Raises:
         KdsError: when an image folder has a Dockerfile but no usable TAG file.
@@ -108,7 +111,7 @@ def course_images(root: Path = REPO_ROOT) -> list[CourseImage]:
         ['docker.io/kds/busybox:1.35', 'docker.io/kds/python-ds:2026.11']
     """
     images = []
-    for dockerfile in sorted((root / "images").glob("*/Dockerfile")):
+    for dockerfile in sorted(((root or REPO_ROOT) / "images").glob("*/Dockerfile")):
         folder = dockerfile.parent
         tag_file = folder / "TAG"
         tag = tag_file.read_text().strip() if tag_file.is_file() else ""
@@ -125,7 +128,7 @@ def parse_clusters(stdout: str) -> list[str]:
     r"""Read the cluster names printed by `kind get clusters` (pure).
 
     Examples:
-        >>> parse_clusters("kds\\nkind\\n")
+        >>> parse_clusters("kds\nkind\n")
         ['kds', 'kind']
     """
     return [line.strip() for line in stdout.splitlines() if line.strip()]
@@ -159,8 +162,9 @@ def plan_up(
     for image in images:
         commands.append([engine, "build", "--tag", image.ref, str(image.context)])
         if engine == "podman":
-            commands.append(["podman", "save", "--format", "docker-archive", "--output", str(image.archive),
-                             image.ref])
+            commands.append(
+                ["podman", "save", "--format", "docker-archive", "--output", str(image.archive), image.ref]
+            )
             commands.append(["kind", "load", "image-archive", str(image.archive), "--name", CLUSTER])
         else:
             commands.append(["kind", "load", "docker-image", image.ref, "--name", CLUSTER])
@@ -234,11 +238,15 @@ def _describe(command: list[str]) -> str:
 
 def _fix_for(command: list[str]) -> str:
     if command[:3] == ["kind", "create", "cluster"]:
-        return ("run `kds doctor` (Docker memory, free ports 30000-30002, inotify limits), then "
-                "`kds down` and `kds up` again")
+        return (
+            "run `kds doctor` (Docker memory, free ports 30000-30002, inotify limits), then "
+            "`kds down` and `kds up` again"
+        )
     if command[1] == "build":
-        return ("the image recipe failed to build: read the error above (a first build on a fresh "
-                "laptop needs internet once)")
+        return (
+            "the image recipe failed to build: read the error above (a first build on a fresh "
+            "laptop needs internet once)"
+        )
     return "run `kds up` again; if it keeps failing, `kds down` then `kds up`"
 
 

@@ -10,6 +10,7 @@ so one stored notebook output serves both backends.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import platform
@@ -44,7 +45,6 @@ DNS_IP = "10.96.0.10"
 BRIDGE = "kds0"
 API_PORT = 6443
 CNI_BIN_DIRS = ["/usr/lib/cni", "/opt/cni/bin"]
-RUNC_PATHS = ["/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc"]
 
 Progress = Callable[[str], None]
 
@@ -163,6 +163,9 @@ state = "{rundir / 'containerd' / 'state'}"
     sandbox = "{pause}"
 
 [plugins.'io.containerd.cri.v1.runtime']
+  # Hosts without CAP_SYS_RESOURCE (some VMs and sandboxes) cannot lower oom_score_adj;
+  # clamp to containerd's own value instead of failing every pod sandbox.
+  restrict_oom_score_adj = true
   [plugins.'io.containerd.cri.v1.runtime'.containerd]
     default_runtime_name = "runc"
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
@@ -226,6 +229,7 @@ def kubelet_config(state: Path, rundir: Path) -> dict:
         "imageGCHighThresholdPercent": 100,
         "serializeImagePulls": False,
         "rotateCertificates": False,
+        "oomScoreAdj": 0,
     }
 
 
@@ -242,6 +246,7 @@ def kube_proxy_config(state: Path) -> dict:
         "healthzBindAddress": "127.0.0.1:10256",
         "metricsBindAddress": "127.0.0.1:10249",
         "nodePortAddresses": ["127.0.0.0/8", f"{NODE_IP}/32"],
+        "oomScoreAdj": 0,
         "conntrack": {"maxPerCore": 0, "min": 0, "tcpEstablishedTimeout": "0s", "tcpCloseWaitTimeout": "0s"},
     }
 
@@ -362,25 +367,27 @@ def host_problems() -> list[str]:
     reason = supported()
     if reason:
         return [reason]
-    if not (_first_existing(RUNC_PATHS) or shutil.which("runc")):
-        problems.append("runc is missing: `apt-get install runc` (or run `make engine`).")
     if not any(Path(d, "bridge").exists() for d in CNI_BIN_DIRS):
         problems.append("The CNI plugins are missing: `apt-get install containernetworking-plugins`.")
     for tool, package in [("iptables", "iptables"), ("ip", "iproute2"), ("mount", "mount")]:
         if not shutil.which(tool):
             problems.append(f"`{tool}` is missing: `apt-get install {package}`.")
-    missing = [name for c in components(state_dir(), run_dir()) for name in [c.binary]
-               if cached_binary(name) is None]
-    if missing or cached_binary("crictl") is None:
-        problems.append(f"The engine is not built yet ({', '.join(missing) or 'crictl'}): run `make engine`.")
+    programs = [c.binary for c in components(state_dir(), run_dir())] + ["runc", "crictl", "ctr"]
+    missing = [name for name in programs if cached_binary(name) is None]
+    if missing:
+        problems.append(f"The engine is not built yet ({', '.join(missing)}): run `make engine`.")
     return problems
 
 
-def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
-    """True when something already listens on host:port."""
+def port_in_use(port: int) -> bool:
+    """True when a program on this machine holds the TCP port (a bind test: no traffic is sent)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.3)
-        return s.connect_ex((host, port)) == 0
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("0.0.0.0", port))
+        except OSError:
+            return True
+        return False
 
 
 # ---------------------------------------------------------------- process supervision
@@ -389,7 +396,7 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
 def check_ports(stopped: list[Component]) -> None:
     """Refuse before anything starts when a port a stopped component needs is taken."""
     for comp in stopped:
-        busy = [p for p in comp.ports if port_in_use(p) or port_in_use(p, NODE_IP)]
+        busy = [p for p in comp.ports if port_in_use(p)]
         if busy:
             raise EngineError(
                 f"Port {busy[0]} is already in use, so {comp.name} cannot start. Another Kubernetes "
@@ -410,11 +417,13 @@ def running_pid(state: Path, comp: Component) -> int | None:
     except (OSError, ValueError):
         return None
     binary = cached_binary(comp.binary)
-    if binary is None or not cmdline or cmdline[0] != str(binary).encode():
+    starting = cmdline == [b""]  # a process still inside exec() shows an empty command line
+    if binary is None or (not starting and cmdline[0] != str(binary).encode()):
         return None  # the pid was reused by another program
-    if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
-        return None
-    return pid
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z":
+            return pid
+    return None
 
 
 def _start(state: Path, comp: Component, env: dict[str, str]) -> int:
@@ -578,6 +587,19 @@ def _apply_addons(state: Path) -> None:
                   input=addons_manifest(state))
 
 
+@contextlib.contextmanager
+def _exclusive() -> Iterator[None]:
+    """One `kds up/down/delete` at a time: a second caller waits for the first to finish."""
+    rundir = run_dir()
+    rundir.mkdir(parents=True, exist_ok=True)
+    with open(rundir / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def status() -> dict:
     """What runs now: ``{"running": bool, "components": {name: pid or None}, "state": path}``."""
     state = state_dir()
@@ -591,6 +613,11 @@ def up(*, progress: Progress = print, timeout: float = 180) -> None:
     Raises:
         EngineError: the host cannot run it, a port is taken, or a component fails to start.
     """
+    with _exclusive():
+        _up(progress, timeout)
+
+
+def _up(progress: Progress, timeout: float) -> None:
     problems = host_problems()
     if problems:
         raise EngineError("The local engine cannot start here yet:\n- " + "\n- ".join(problems),
@@ -609,8 +636,7 @@ def up(*, progress: Progress = print, timeout: float = 180) -> None:
     progress("Preparing the host (mount propagation, forwarding, bridge kds0)")
     prepare_host()
     ensure_pki(state / "pki", node_name=NODE_NAME, node_ip=NODE_IP, api_service_ip=API_SERVICE_IP)
-    runc = _first_existing(RUNC_PATHS) or shutil.which("runc") or "runc"
-    write_configs(state, rundir, runc, [d for d in CNI_BIN_DIRS if Path(d).is_dir()])
+    write_configs(state, rundir, str(cached_binary("runc")), [d for d in CNI_BIN_DIRS if Path(d).is_dir()])
     env = _component_env(state)
     health = {
         "etcd": lambda: _http_ok("http://127.0.0.1:2379/health"),
@@ -643,6 +669,11 @@ def up(*, progress: Progress = print, timeout: float = 180) -> None:
 
 def down(*, progress: Progress = print) -> None:
     """Stop everything kds started; remove its mounts, bridge and iptables rules. Data is kept."""
+    with _exclusive():
+        _down(progress)
+
+
+def _down(progress: Progress) -> None:
     state, rundir = state_dir(), run_dir()
     comps = {c.name: c for c in components(state, rundir)}
     progress("Stopping kubelet")
@@ -663,7 +694,8 @@ def down(*, progress: Progress = print) -> None:
 
 def delete(*, progress: Progress = print) -> None:
     """Stop the cluster and wipe its data (etcd, certificates, images, volumes)."""
-    down(progress=progress)
+    with _exclusive():
+        _down(progress)
     state = state_dir()
     if mounts_under(state):
         raise EngineError(f"Some mounts under {state} could not be removed; the data was kept.",

@@ -26,6 +26,7 @@ BINARIES = {
     "kwok": "kwok",
     "kwokctl": "kwok",
     "crictl": "cri-tools",
+    "runc": "runc",
 }
 
 
@@ -59,3 +60,15 @@ def cached_binary(name: str) -> Path | None:
         return None
     folder = component_dir(component)
     return folder / name if (folder / ".done").exists() else None
+
+
+def build_report() -> dict:
+    """Build seconds per component (as recorded when it was built) and the cache's size."""
+    built = {}
+    for folder in sorted((cache_dir() / "bin").glob("*")):
+        seconds = folder / ".seconds"
+        if seconds.exists():
+            built[folder.name] = int(seconds.read_text())
+    size = sum(f.stat().st_size for f in cache_dir().rglob("*") if f.is_file() and not f.is_symlink())
+    return {"component_build_seconds": built, "total_build_seconds": sum(built.values()),
+            "cache_size_mib": round(size / 2**20)}

@@ -2,7 +2,7 @@
 # Build the local engine's binaries from their Go modules, into a cache outside the repo.
 #
 #   build.sh [COMPONENT ...]    components: kubernetes etcd containerd coredns
-#                               cri-tools local-path-provisioner helm kwok pause
+#                               runc cri-tools local-path-provisioner helm kwok pause
 #                               (default: all but kwok, which only the benchmark uses)
 #
 # Each component lands in $KDS_CACHE/bin/<component>-<version>/ and is skipped when that
@@ -125,6 +125,11 @@ build_local_path_provisioner() {
 build_helm() {
   go_install "$2" "-X helm.sh/helm/v4/internal/version.version=$1" 0 "" "helm.sh/helm/v4/cmd/helm@$1"
 }
+# runc needs cgo and libseccomp (Debian's libseccomp-dev); Debian's own runc 1.1 cannot start
+# containers for containerd 2.x on current kernels.
+build_runc() {
+  go_install "$2" "-X main.version=${1#v}" 1 "seccomp" "github.com/opencontainers/runc@$1"
+}
 build_cri_tools() {
   go_install "$2" "-X sigs.k8s.io/cri-tools/pkg/version.Version=$1" 0 "" "sigs.k8s.io/cri-tools/cmd/crictl@$1"
 }
@@ -134,7 +139,7 @@ build_kwok() {
 }
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(pause etcd containerd cri-tools coredns local-path-provisioner helm kubernetes)
+[ ${#components[@]} -gt 0 ] || components=(pause etcd containerd runc cri-tools coredns local-path-provisioner helm kubernetes)
 for c in "${components[@]}"; do
   case $c in
     kubernetes) run_build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
@@ -144,6 +149,7 @@ for c in "${components[@]}"; do
     pause) run_build pause "$PAUSE_VERSION" build_pause ;;
     local-path-provisioner) run_build local-path-provisioner "$LOCAL_PATH_PROVISIONER_VERSION" build_local_path_provisioner ;;
     helm) run_build helm "$HELM_VERSION" build_helm ;;
+    runc) run_build runc "$RUNC_VERSION" build_runc ;;
     cri-tools) run_build cri-tools "$CRI_TOOLS_VERSION" build_cri_tools ;;
     kwok) run_build kwok "$KWOK_VERSION" build_kwok ;;
     *) log "unknown component '$c'"; exit 2 ;;

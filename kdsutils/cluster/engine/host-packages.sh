@@ -4,7 +4,7 @@
 set -euo pipefail
 
 declare -A need=(
-  [runc]=runc [iptables]=iptables [conntrack]=conntrack [buildah]=buildah
+  [iptables]=iptables [conntrack]=conntrack [buildah]=buildah
   [debootstrap]=debootstrap [busybox]=busybox-static [ip]=iproute2 [gcc]=gcc
 )
 missing=()
@@ -12,6 +12,8 @@ for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
 [ -e /usr/lib/cni/bridge ] || [ -e /opt/cni/bin/bridge ] || missing+=(containernetworking-plugins)
+[ -e /usr/include/seccomp.h ] || missing+=(libseccomp-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] || missing+=(libc6-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

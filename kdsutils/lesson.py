@@ -1,0 +1,97 @@
+"""Start a lesson: check the cluster, pass the guard, give the lesson a fresh namespace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kubernetes import client
+from urllib3.exceptions import HTTPError
+
+from kdsutils import kube
+from kdsutils.errors import ClusterNotReady
+from kdsutils.manifests import namespace as namespace_manifest
+from kdsutils.resources import apply, delete, wait
+
+LESSON_LABEL = "kds.course/lesson"
+
+
+def require_cluster() -> str:
+    """Check that the current context is a course cluster and that its API server answers.
+
+    Returns:
+        The current context's name.
+
+    Raises:
+        ClusterNotReady: when there is no kubeconfig or the API server does not answer.
+        ContextRefused: when the current context is not a course cluster.
+
+    Examples:
+        >>> require_cluster()  # doctest: +SKIP
+        'kds-local'
+    """
+    context = kube.require_course_context()
+    api = kube.api_client()
+    try:
+        client.VersionApi(api).get_code(_request_timeout=10)
+    except (HTTPError, client.ApiException, OSError) as exc:
+        raise ClusterNotReady(
+            f"The cluster of context '{context}' ({api.configuration.host}) does not answer: "
+            f"{type(exc).__name__}: {next(iter(str(exc).splitlines()), '')}",
+            fix="run `kds up` to start it (`kds status` says what runs)",
+        ) from None
+    return context
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A running lesson: its name and the namespace its objects live in."""
+
+    name: str
+    namespace: str
+
+    def cleanup(self, *, timeout: float = 180) -> None:
+        """Delete the lesson's namespace and everything in it, and wait until it is gone.
+
+        Args:
+            timeout: Seconds to wait for the namespace to disappear.
+
+        Examples:
+            >>> lesson("pods").cleanup()  # doctest: +SKIP
+        """
+        delete("namespace", self.namespace, ignore_not_found=True, timeout=timeout)
+        if kube.default_namespace() == self.namespace:
+            kube.set_default_namespace(None)
+
+
+def lesson(name: str, *, timeout: float = 180) -> Lesson:
+    """Begin a lesson: check the cluster and give the lesson its own, empty namespace.
+
+    The namespace is ``lesson-<name>``, labelled ``kds.course/lesson=<name>``. A leftover
+    one from an earlier run is deleted first, so every run starts from the same state. The
+    namespace becomes the default of every helper in this Python process.
+
+    Args:
+        name: The lesson's short name, such as ``"pods"`` or ``"11"``.
+        timeout: Seconds to wait for an old namespace to go and the new one to be ready.
+
+    Returns:
+        A handle with `.namespace` and `.cleanup()`.
+
+    Raises:
+        ClusterNotReady: when the cluster is not running (fix: `kds up`).
+        ContextRefused: when the current context is not a course cluster.
+
+    Examples:
+        >>> les = lesson("pods")  # doctest: +SKIP
+        >>> les.namespace  # doctest: +SKIP
+        'lesson-pods'
+    """
+    manifest = namespace_manifest(f"lesson-{name}", labels={LESSON_LABEL: name})
+    require_cluster()
+    ns = manifest["metadata"]["name"]
+    delete("namespace", ns, ignore_not_found=True, timeout=timeout)
+    apply(manifest)
+    kube.set_default_namespace(ns)
+    # Pods cannot be created before the namespace's `default` ServiceAccount exists.
+    wait("serviceaccount", "default", for_="create", namespace=ns, timeout=timeout)
+    return Lesson(name=name, namespace=ns)

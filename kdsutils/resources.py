@@ -1,0 +1,749 @@
+"""kubectl's verbs from Python: apply, delete, get, wait, logs, events, exec, port_forward.
+
+Most helpers run the real kubectl through `kdsutils._run.run`, so what they do is exactly
+what a learner's `kubectl` does. `wait` uses the watch API instead, to react the moment a
+condition holds and to report what it saw when it gives up. Helpers that change the cluster
+call the context guard first. `namespace=` defaults to the lesson's namespace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import queue
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from kubernetes import client, watch
+from kubernetes.client import ApiException
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.resource import Resource, ResourceList
+
+from kdsutils._run import find_tool, run
+from kdsutils.errors import CommandError, KdsError, ManifestError, WaitTimeout
+from kdsutils.kube import api_client, default_namespace, effective_namespace, require_course_context
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Manifest = str | Path | Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+
+class Text(str):
+    """Command output; a notebook shows it as plain text, as a terminal would."""
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+# ---------------------------------------------------------------------------- apply
+
+
+def _parse_yaml(text: str, source: str) -> list[Any]:
+    try:
+        return list(yaml.safe_load_all(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        if mark is None:  # for example a control character pasted into the text
+            raise ManifestError(f"Unreadable YAML in {source}: {exc}", fix="retype what it names") from None
+        problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
+        lines = text.splitlines()
+        shown = lines[mark.line] if mark.line < len(lines) else ""
+        raise ManifestError(
+            f"Malformed YAML in {source}, line {mark.line + 1}, column {mark.column + 1}: {problem}\n"
+            f"    {mark.line + 1:>3} | {shown}\n"
+            f"        | {' ' * mark.column}^",
+            fix="check the indentation there and on the line above: YAML indents with spaces, "
+            "keys at one level line up, and a value with ': ' in it needs quotes",
+        ) from None
+
+
+def _documents(obj: Manifest) -> list[dict[str, Any]]:
+    """Return the Kubernetes objects in `obj` (YAML text, a path, a dict or a list of dicts)."""
+    is_path = isinstance(obj, str) and "\n" not in obj and obj.endswith((".yaml", ".yml"))
+    if isinstance(obj, Path) or is_path:
+        path = Path(obj)
+        if not path.is_file():
+            raise ManifestError(f"No such manifest file: {path}.", fix="check the path (relative to here)")
+        docs = _parse_yaml(path.read_text(), str(path))
+    elif isinstance(obj, str):
+        docs = _parse_yaml(obj, "the manifest text")
+    elif isinstance(obj, Mapping):
+        docs = [obj]
+    else:
+        docs = list(obj)
+    found = [doc for doc in docs if doc is not None]
+    for number, doc in enumerate(found, start=1):
+        if not isinstance(doc, Mapping):
+            raise ManifestError(
+                f"Document {number} is not a Kubernetes object: {str(doc)[:60]!r}.",
+                fix="an object is a mapping with apiVersion, kind and metadata.name",
+            )
+        missing = [key for key in ("apiVersion", "kind") if not doc.get(key)]
+        if not isinstance(doc.get("metadata"), Mapping) or not doc["metadata"].get("name"):
+            missing.append("metadata.name")
+        if missing:
+            raise ManifestError(
+                f"Document {number} is not a Kubernetes object: it has no {', '.join(missing)}.",
+                fix="every object needs apiVersion, kind and metadata.name; "
+                "the builders in kdsutils.manifests fill them in",
+            )
+    if not found:
+        raise ManifestError("The manifest holds no objects.", fix="pass YAML text, a dict or a file path")
+    return [dict(doc) for doc in found]
+
+
+def apply(obj: Manifest, *, namespace: str | None = None, timeout: float = 60) -> Text:
+    """Create or update objects, as `kubectl apply -f` does.
+
+    Args:
+        obj: YAML text (several documents separated by ``---`` are fine), a path to a YAML
+            file, a dict (such as a `kdsutils.manifests` builder returns) or a list of dicts.
+        namespace: Where namespaced objects go when they name no namespace themselves.
+        timeout: Seconds before giving up.
+
+    Returns:
+        kubectl's report, one line per object (``pod/hello created``).
+
+    Raises:
+        ManifestError: for malformed YAML, naming the line and column.
+        ContextRefused: when the current context is not a course cluster.
+        CommandError: when the API server rejects an object.
+
+    Examples:
+        >>> from kdsutils.manifests import pod, BUSYBOX_IMAGE
+        >>> apply(pod("hello", BUSYBOX_IMAGE, ["sleep", "3600"]))  # doctest: +SKIP
+        pod/hello created
+    """
+    docs = _documents(obj)
+    context = require_course_context()
+    target = effective_namespace(namespace)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        groups.setdefault(namespace or doc["metadata"].get("namespace") or target, []).append(doc)
+    reports = []
+    for ns, group in groups.items():
+        proc = run(
+            ["kubectl", "--context", context, "apply", "-n", ns, "-f", "-"],
+            input=yaml.safe_dump_all(group, sort_keys=False),
+            timeout=timeout,
+            fix="read the server's reason above; `kubectl explain <kind>.spec` documents every field",
+        )
+        reports.append(proc.stdout.strip())
+    return Text("\n".join(reports))
+
+
+# ----------------------------------------------------------------- delete, get, logs
+
+
+def delete(
+    kind: str,
+    name: str,
+    *,
+    namespace: str | None = None,
+    wait: bool = True,
+    ignore_not_found: bool = False,
+    timeout: float = 120,
+) -> Text:
+    """Delete an object, as `kubectl delete` does, and by default wait until it is gone.
+
+    Args:
+        kind: The kind, as kubectl takes it: ``pod``, ``deployment``, ``svc``...
+        name: The object's name.
+        namespace: Its namespace (default: the lesson's).
+        wait: Wait until the object no longer exists.
+        ignore_not_found: Succeed quietly when there is no such object.
+        timeout: Seconds before giving up (the wait reports what it saw).
+
+    Examples:
+        >>> delete("pod", "hello")  # doctest: +SKIP
+        pod "hello" deleted
+    """
+    context = require_course_context()
+    ns = effective_namespace(namespace)
+    args = ["kubectl", "--context", context, "delete", kind, name, "-n", ns, "--wait=false"]
+    if ignore_not_found:
+        args.append("--ignore-not-found")
+    proc = run(args, timeout=timeout, fix=f"check the kind and name with get({kind!r}, namespace={ns!r})")
+    if wait:
+        _wait_for(kind, name, "delete", ns, timeout)
+    return Text(proc.stdout.strip())
+
+
+def _frame(table: str) -> pd.DataFrame:
+    import pandas as pd
+
+    frames = []
+    for block in re.split(r"\n\s*\n", table.strip()):
+        header, *rows = block.splitlines()
+        # kubectl pads columns with at least three spaces; headers such as "LAST SEEN" have one.
+        starts = [m.start() for m in re.finditer(r"(?:^|(?<=\s\s))\S", header)]
+        bounds = list(zip(starts, [*starts[1:], None], strict=True))
+        columns = [header[a:b].strip() for a, b in bounds]
+        frame = pd.DataFrame([[row[a:b].strip() for a, b in bounds] for row in rows], columns=columns)
+        for column in frame.columns:
+            if len(frame) and frame[column].str.fullmatch(r"\d+").all():
+                frame[column] = frame[column].astype(int)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def get(
+    kind: str,
+    name: str | None = None,
+    *,
+    namespace: str | None = None,
+    selector: str | None = None,
+    as_frame: bool = False,
+    timeout: float = 60,
+) -> Text | pd.DataFrame:
+    """List objects, as `kubectl get` does: the same table, or a pandas DataFrame.
+
+    Args:
+        kind: The kind, as kubectl takes it (``pods``, ``deploy``, ``pods,services``).
+        name: One object's name; None lists all.
+        namespace: The namespace (default: the lesson's).
+        selector: A label selector, such as ``"app=web"`` or ``"tier in (a,b)"``.
+        as_frame: Return a DataFrame with kubectl's columns; all-digit columns become ints.
+        timeout: Seconds before giving up.
+
+    Examples:
+        >>> get("pods")  # doctest: +SKIP
+        NAME    READY   STATUS    RESTARTS   AGE
+        hello   1/1     Running   0          12s
+        >>> get("pods", as_frame=True)["STATUS"].tolist()  # doctest: +SKIP
+        ['Running']
+    """
+    ns = effective_namespace(namespace)
+    args = ["kubectl", "get", kind, *([name] if name else []), "-n", ns]
+    if selector:
+        args += ["-l", selector]
+    proc = run(args, timeout=timeout, fix="check the kind with `kubectl api-resources`, the name with get()")
+    if as_frame:
+        import pandas as pd
+
+        return _frame(proc.stdout) if proc.stdout.strip() else pd.DataFrame()
+    # "No resources found in ... namespace." goes to stderr; show it as kubectl does.
+    return Text(proc.stdout.rstrip() or proc.stderr.strip())
+
+
+def logs(
+    name: str,
+    *,
+    namespace: str | None = None,
+    container: str | None = None,
+    previous: bool = False,
+    tail: int | None = None,
+    timeout: float = 60,
+) -> Text:
+    """Return what a container printed, as `kubectl logs` does.
+
+    Args:
+        name: A Pod, or ``deployment/<name>`` / ``job/<name>`` for one of their Pods.
+        namespace: The namespace (default: the lesson's).
+        container: The container, when the Pod has several.
+        previous: The logs of the previous run of a restarted container (after a crash).
+        tail: Only the last `tail` lines.
+        timeout: Seconds before giving up.
+
+    Examples:
+        >>> logs("hello", tail=1)  # doctest: +SKIP
+        hi
+    """
+    ns = effective_namespace(namespace)
+    args = ["kubectl", "logs", name, "-n", ns]
+    if container:
+        args += ["-c", container]
+    if previous:
+        args.append("--previous")
+    if tail is not None:
+        args.append(f"--tail={tail}")
+    fix = (
+        "a container that has not started has no logs yet: "
+        f"wait('pod', {name!r}, for_='phase=Running') first, or look at events(for_='pod/{name}')"
+    )
+    return Text(run(args, timeout=timeout, fix=fix).stdout.rstrip("\n"))
+
+
+def events(*, namespace: str | None = None, for_: str | None = None, timeout: float = 60) -> Text:
+    """Return the namespace's recent events, oldest first, as `kubectl events` does.
+
+    Args:
+        namespace: The namespace (default: the lesson's).
+        for_: Only the events of one object, as ``kind/name`` (``pod/hello``).
+        timeout: Seconds before giving up.
+
+    Examples:
+        >>> events(for_="pod/hello")  # doctest: +SKIP
+        LAST SEEN   TYPE     REASON      OBJECT      MESSAGE
+        5s          Normal   Scheduled   Pod/hello   Successfully assigned lesson-pods/hello to ...
+    """
+    ns = effective_namespace(namespace)
+    args = ["kubectl", "events", "-n", ns]
+    if for_:
+        args += ["--for", for_]
+    proc = run(args, timeout=timeout)
+    return Text(proc.stdout.rstrip() or proc.stderr.strip())
+
+
+def exec(
+    pod: str,
+    command: list[str],
+    *,
+    namespace: str | None = None,
+    container: str | None = None,
+    timeout: float = 60,
+) -> Text:
+    """Run a command inside a running container and return its output, as `kubectl exec`.
+
+    Args:
+        pod: The Pod (or ``deployment/<name>``).
+        command: The program and its arguments, as a list.
+        namespace: The namespace (default: the lesson's).
+        container: The container, when the Pod has several.
+        timeout: Seconds before giving up.
+
+    Raises:
+        CommandError: when the command fails, with its exit code and stderr.
+
+    Examples:
+        >>> exec("hello", ["cat", "/etc/hostname"])  # doctest: +SKIP
+        hello
+    """
+    context = require_course_context()
+    ns = effective_namespace(namespace)
+    args = ["kubectl", "--context", context, "exec", pod, "-n", ns]
+    if container:
+        args += ["-c", container]
+    proc = run([*args, "--", *command], timeout=timeout, fix="the Pod must be Running and have that program")
+    return Text(proc.stdout.rstrip("\n"))
+
+
+# ---------------------------------------------------------------------------- wait
+
+Condition = Callable[[dict[str, Any] | None], bool]
+
+_STATUS_FIELDS = (
+    "phase", "reason", "message", "replicas", "readyReplicas", "availableReplicas",
+    "updatedReplicas", "unavailableReplicas", "active", "succeeded", "failed",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4)
+def _dynamic(api: client.ApiClient) -> DynamicClient:
+    return DynamicClient(api)
+
+
+def _resource(kind: str) -> Resource:
+    wanted, _, group = kind.lower().partition(".")
+    discovery = _dynamic(api_client()).resources
+    for attempt in range(2):
+        if attempt:  # a kind added since discovery was cached (a chart's CRD, say)
+            discovery.invalidate_cache()
+        matches = [
+            r
+            for r in discovery.search()
+            if not isinstance(r, ResourceList)
+            and "/" not in r.name
+            and (not group or r.group == group)
+            and wanted in (r.name, r.singular_name, r.kind.lower(), *(r.short_names or []))
+        ]
+        if matches:
+            # Prefer the core group, then the group's preferred version (as kubectl does).
+            return sorted(matches, key=lambda r: (r.group != "", not r.preferred))[0]
+    raise KdsError(f"The cluster knows no kind {kind!r}.", fix="list kinds with `kubectl api-resources`")
+
+
+def _field(obj: Any, path: str) -> Any:
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            obj = obj[index] if isinstance(obj, list) and index < len(obj) else None
+        else:
+            obj = obj.get(part) if isinstance(obj, dict) else None
+    return obj
+
+
+def _text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _has_condition(obj: dict[str, Any] | None, kind: str, status: str = "True") -> bool:
+    conditions = _field(obj, "status.conditions") or []
+    return any(c.get("type", "").lower() == kind.lower() and c.get("status") == status for c in conditions)
+
+
+def _job_complete(obj: dict[str, Any] | None) -> bool:
+    for cond in _field(obj, "status.conditions") or []:
+        if cond.get("type") == "Failed" and cond.get("status") == "True":
+            name = _field(obj, "metadata.name")
+            raise KdsError(
+                f"Job {name} failed: {cond.get('reason')}: {cond.get('message')}",
+                fix=f"read its Pods' logs: logs('job/{name}'), and events()",
+            )
+    return _has_condition(obj, "Complete")
+
+
+def _rolled_out(obj: dict[str, Any] | None, kind: str) -> bool:
+    if obj is None:
+        return False
+    status, spec = obj.get("status") or {}, obj.get("spec") or {}
+    if status.get("observedGeneration", 0) < obj["metadata"].get("generation", 0):
+        return False
+    wanted = spec.get("replicas", 1)
+    if kind == "Deployment":
+        if _has_condition(obj, "Progressing", "False"):
+            raise KdsError(
+                f"Deployment {obj['metadata']['name']} stopped progressing: {_describe(obj)}",
+                fix="look at its Pods: get('pods') and events()",
+            )
+        return (
+            status.get("updatedReplicas", 0) == wanted
+            and status.get("replicas", 0) == wanted
+            and status.get("availableReplicas", 0) == wanted
+        )
+    return (
+        status.get("readyReplicas", 0) == wanted
+        and status.get("updatedReplicas", 0) == wanted
+        and status.get("currentRevision") == status.get("updateRevision")
+    )
+
+
+def _condition(for_: str, kind: str) -> Condition:
+    """Turn a kubectl-style ``--for`` value into a test on the object (None: absent)."""
+    key, _, value = for_.partition("=")
+    if for_ == "delete":
+        return lambda obj: obj is None
+    if for_ == "create":
+        return lambda obj: obj is not None
+    if for_ == "complete" and kind == "Job":
+        return _job_complete
+    if for_ == "rollout" and kind in ("Deployment", "StatefulSet"):
+        return lambda obj: _rolled_out(obj, kind)
+    if key == "condition" and value:
+        name, _, status = value.partition("=")
+        return lambda obj: _has_condition(obj, name, status or "True")
+    if key == "phase" and value:
+        return lambda obj: _field(obj, "status.phase") == value
+    if key == "jsonpath" and value.startswith("{") and "}" in value:
+        path, _, expected = value[1:].partition("}")
+        expected = expected.removeprefix("=")
+
+        def holds(obj: dict[str, Any] | None) -> bool:
+            found = _field(obj, path.lstrip("."))
+            return found not in (None, "", [], {}) and (not expected or _text(found) == expected)
+
+        return holds
+    raise KdsError(
+        f"wait does not understand for_={for_!r} for a {kind}.",
+        fix="use 'condition=Ready', 'condition=Available', 'phase=Running', "
+        "'jsonpath={.status.readyReplicas}=2', 'create', 'delete', 'complete' (Jobs) "
+        "or 'rollout' (Deployments, StatefulSets)",
+    )
+
+
+def _describe(obj: dict[str, Any] | None) -> str:
+    if obj is None:
+        return "it does not exist"
+    status = obj.get("status") or {}
+    parts = [f"{key}={status[key]}" for key in _STATUS_FIELDS if key in status]
+    for cond in status.get("conditions") or []:
+        why = ": ".join(filter(None, [cond.get("reason"), cond.get("message")]))
+        parts.append(f"{cond.get('type')}={cond.get('status')}" + (f" ({why})" if why else ""))
+    for cs in status.get("initContainerStatuses", []) + status.get("containerStatuses", []):
+        for state, detail in (cs.get("state") or {}).items():
+            why = ": ".join(filter(None, [detail.get("reason"), detail.get("message")]))
+            parts.append(f"container {cs['name']} {state}" + (f" ({why})" if why else ""))
+    return "; ".join(parts) or "no status reported yet"
+
+
+def _recent_events(res: Resource, name: str, ns: str | None, obj: dict[str, Any] | None) -> str:
+    if ns is None:
+        return ""
+    workload = _field(obj, "spec.template") is not None
+    try:
+        table = events(namespace=ns, for_=None if workload else f"{res.kind.lower()}/{name}", timeout=15)
+    except KdsError as exc:
+        return f"\nEvents could not be read: {exc.message}"
+    lines = table.splitlines()
+    if len(lines) < 2:
+        return f"\nEvents: {table or 'none'}"
+    return "\nLast events:\n  " + "\n  ".join([lines[0], *lines[1:][-8:]])
+
+
+def _wait_for(kind: str, name: str, for_: str, namespace: str, timeout: float) -> Text:
+    res = _resource(kind)
+    ns = namespace if res.namespaced else None
+    test = _condition(for_, res.kind)
+    label = f"{res.kind.lower()}{'.' + res.group if res.group else ''}/{name}"
+    deadline = time.monotonic() + timeout
+    selector = f"metadata.name={name}"
+    obj: dict[str, Any] | None = None
+    while (remaining := deadline - time.monotonic()) > 0:
+        found = res.get(namespace=ns, field_selector=selector, _request_timeout=min(remaining, 30))
+        listing = found.to_dict()
+        obj = listing["items"][0] if listing["items"] else None
+        if test(obj):
+            return Text(f"{label} condition met")
+        stream = watch.Watch().stream(
+            res.get,
+            namespace=ns,
+            field_selector=selector,
+            resource_version=listing["metadata"]["resourceVersion"],
+            serialize=False,
+            timeout_seconds=max(1, int(remaining)),
+            _request_timeout=remaining + 5,
+        )
+        try:
+            for event in stream:
+                obj = None if event["type"] == "DELETED" else event["raw_object"]
+                if test(obj):
+                    return Text(f"{label} condition met")
+        except ApiException as exc:
+            if exc.status != 410:  # 410 Gone: the watch fell too far behind; list again
+                raise
+    where = f" -n {ns}" if ns else ""
+    raise WaitTimeout(
+        f"Timed out after {timeout:g} s waiting for {label}{where} to reach {for_}.\n"
+        f"Last seen: {_describe(obj)}{_recent_events(res, name, ns, obj)}",
+        fix=f"see why with `kubectl describe {res.kind.lower()} {name}{where}`; "
+        "if it is only slow, wait again with a larger timeout=",
+    )
+
+
+def wait(kind: str, name: str, *, for_: str, namespace: str | None = None, timeout: float = 120) -> Text:
+    """Wait until an object reaches a state, as `kubectl wait --for=...` does.
+
+    It watches the object (no polling) and returns the moment the state holds; an object
+    that does not exist yet is waited for.
+
+    Args:
+        kind: The kind, as kubectl takes it (``pod``, ``deploy``, ``job``...).
+        name: The object's name.
+        for_: What to wait for: ``"condition=Ready"`` (any condition, optionally
+            ``=False``), ``"phase=Running"``, ``"jsonpath={.status.readyReplicas}=2"`` (or
+            just ``"jsonpath={.status.podIP}"``: set and not empty), ``"create"``,
+            ``"delete"``, ``"complete"`` (a Job; fails at once when the Job fails) or
+            ``"rollout"`` (a Deployment or StatefulSet fully updated and available).
+        namespace: The namespace (default: the lesson's).
+        timeout: Seconds before giving up.
+
+    Returns:
+        ``<kind>/<name> condition met``.
+
+    Raises:
+        WaitTimeout: with the object's last status and its last events.
+
+    Examples:
+        >>> wait("pod", "hello", for_="condition=Ready")  # doctest: +SKIP
+        pod/hello condition met
+        >>> wait("deployment", "web", for_="rollout", timeout=180)  # doctest: +SKIP
+        deployment.apps/web condition met
+    """
+    return _wait_for(kind, name, for_, effective_namespace(namespace), timeout)
+
+
+# -------------------------------------------------------------------- port-forward
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def port_forward(
+    target: str,
+    remote_port: int,
+    *,
+    local_port: int | None = None,
+    namespace: str | None = None,
+    timeout: float = 30,
+) -> Iterator[str]:
+    """Forward a local port to a Pod or Service while the `with` block runs.
+
+    Runs `kubectl port-forward` in the background, like a second terminal would.
+
+    Args:
+        target: ``<pod>``, ``svc/<name>`` or ``deployment/<name>``.
+        remote_port: The port inside the cluster.
+        local_port: The port on this machine; None picks a free one.
+        namespace: The namespace (default: the lesson's).
+        timeout: Seconds to wait for the forward to be ready.
+
+    Yields:
+        The local URL, such as ``http://127.0.0.1:8080``.
+
+    Raises:
+        KdsError: when `local_port` is already in use.
+        CommandError: when kubectl cannot forward (for example, the Pod is not running).
+
+    Examples:
+        >>> import urllib.request
+        >>> with port_forward("svc/web", 80) as url:  # doctest: +SKIP
+        ...     print(urllib.request.urlopen(url).status)
+        200
+    """
+    ns = effective_namespace(namespace)
+    if local_port is not None and _port_in_use(local_port):
+        raise KdsError(
+            f"Local port {local_port} is already in use (another port_forward or program listens on it).",
+            fix="pick another local_port=, or leave it out to get a free one",
+        )
+    ports = f"{local_port or ''}:{remote_port}"
+    args = ["kubectl", "port-forward", target, ports, "-n", ns, "--address", "127.0.0.1"]
+    # A long-running process cannot go through `run`, which waits for the command to end.
+    proc = subprocess.Popen(
+        [find_tool("kubectl"), *args[1:]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise CommandError(args, -1, "".join(seen) or f"not ready after {timeout:g} s") from None
+            if line is None:
+                raise CommandError(
+                    args,
+                    proc.wait(),
+                    "".join(seen),
+                    fix=f"the target must exist and be running: get('pods') and events() in {ns} show why",
+                )
+            seen.append(line)
+            ready = re.match(r"Forwarding from 127\.0\.0\.1:(\d+)", line)
+            if ready:
+                break
+        yield f"http://127.0.0.1:{ready.group(1)}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# ------------------------------------------------------------------- kubectl, helm
+
+_KUBECTL_READ_ONLY = {
+    "get", "describe", "logs", "events", "explain", "top", "wait", "diff", "port-forward",
+    "version", "api-resources", "api-versions", "cluster-info", "config", "completion", "help",
+    "options", "plugin", "kustomize",
+}  # fmt: skip
+_KUBECTL_NO_NAMESPACE = {
+    "config", "version", "api-resources", "api-versions", "cluster-info", "completion", "help",
+    "options", "plugin", "kustomize", "explain", "cordon", "uncordon", "drain", "taint", "certificate",
+}  # fmt: skip
+_HELM_READ_ONLY = {
+    "list", "ls", "status", "get", "show", "search", "repo", "version", "template", "history",
+    "env", "lint", "help", "completion", "dependency", "pull", "package", "verify", "plugin",
+    "create", "registry",
+}  # fmt: skip
+_HELM_NO_NAMESPACE = {
+    "search", "repo", "version", "env", "lint", "help", "completion", "dependency", "pull",
+    "package", "verify", "plugin", "create", "registry", "show",
+}  # fmt: skip
+_CLUSTER_SCOPED = {
+    "node", "nodes", "no", "namespace", "namespaces", "ns", "pv", "persistentvolume",
+    "persistentvolumes", "storageclass", "storageclasses", "sc", "clusterrole", "clusterroles",
+    "clusterrolebinding", "clusterrolebindings", "crd", "crds", "customresourcedefinition",
+    "customresourcedefinitions", "priorityclass", "priorityclasses", "pc", "ingressclass",
+    "ingressclasses", "csidriver", "csidrivers", "csinode", "csinodes",
+}  # fmt: skip
+
+
+def _with_namespace(args: tuple[str, ...], no_namespace_verbs: set[str]) -> list[str]:
+    """Add ``-n <lesson namespace>`` where the learner would type it, before any ``--``."""
+    ns = default_namespace()
+    kinds = [word.split("/")[0].split(".")[0] for word in args[1].lower().split(",")] if len(args) > 1 else []
+    if (
+        ns is None
+        or not args
+        or args[0] in no_namespace_verbs
+        or any(a.split("=")[0] in ("-n", "--namespace", "-A", "--all-namespaces") for a in args)
+        or any(kind in _CLUSTER_SCOPED for kind in kinds)
+    ):
+        return list(args)
+    cut = args.index("--") if "--" in args else len(args)
+    return [*args[:cut], "-n", ns, *args[cut:]]
+
+
+def _cli(
+    tool: str, args: tuple[str, ...], read_only: set[str], no_namespace: set[str], timeout: float
+) -> Text:
+    verb = next((a for a in args if not a.startswith("-")), "")
+    if verb not in read_only:
+        require_course_context()
+    full = [tool, *_with_namespace(args, no_namespace)]
+    print(f"$ {shlex.join(full)}")
+    proc = run(full, timeout=timeout)
+    if proc.stderr.strip():
+        print(proc.stderr.rstrip(), file=sys.stderr)
+    return Text(proc.stdout.rstrip("\n"))
+
+
+def kubectl(*args: str, timeout: float = 300) -> Text:
+    """Run kubectl, print the command as you would type it, and return its output.
+
+    Inside a lesson, ``-n <lesson namespace>`` is added unless you name a namespace (or the
+    command is not about namespaced objects). Commands that change the cluster pass the
+    context guard first.
+
+    Args:
+        *args: kubectl's arguments, one per string.
+        timeout: Seconds before giving up.
+
+    Examples:
+        >>> kubectl("get", "pods")  # doctest: +SKIP
+        $ kubectl get pods -n lesson-pods
+        NAME    READY   STATUS    RESTARTS   AGE
+        hello   1/1     Running   0          12s
+    """
+    return _cli("kubectl", args, _KUBECTL_READ_ONLY, _KUBECTL_NO_NAMESPACE, timeout)
+
+
+def helm(*args: str, timeout: float = 600) -> Text:
+    """Run helm, print the command as you would type it, and return its output.
+
+    Inside a lesson, ``-n <lesson namespace>`` is added unless you name a namespace.
+    Commands that change the cluster (install, upgrade, uninstall...) pass the context guard.
+
+    Args:
+        *args: helm's arguments, one per string.
+        timeout: Seconds before giving up.
+
+    Examples:
+        >>> helm("list")  # doctest: +SKIP
+        $ helm list -n lesson-helm
+        NAME    NAMESPACE     REVISION  UPDATED  STATUS    CHART        APP VERSION
+    """
+    return _cli("helm", args, _HELM_READ_ONLY, _HELM_NO_NAMESPACE, timeout)

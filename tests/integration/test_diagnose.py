@@ -1,0 +1,214 @@
+"""diagnose on really broken workloads in the live cluster: each rule must name the real cause.
+
+Each test gets its own namespace from the `ns` fixture (tests/integration/conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kdsutils._run import run
+from kdsutils.diagnose import Diagnosis, diagnose
+from kdsutils.errors import ToolMissing
+
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
+
+PYTHON = "docker.io/kds/python-ds:2026.11"
+QUICK_STOP = {"terminationGracePeriodSeconds": 1}
+BUSYBOX = "docker.io/kds/busybox:1.35"
+
+
+def apply(namespace: str, *manifests: dict) -> None:
+    items = {"apiVersion": "v1", "kind": "List", "items": list(manifests)}
+    run(["kubectl", "apply", "-n", namespace, "-f", "-"], input=json.dumps(items))
+
+
+def container(image: str, command: list[str] | None = None, **extra: object) -> dict:
+    spec: dict = {"name": "main", "image": image, "imagePullPolicy": "IfNotPresent", **extra}
+    if command:
+        spec["command"] = command
+    return spec
+
+
+def pod(name: str, *containers: dict, labels: dict | None = None, restart: str = "Always") -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": labels or {"app": name}},
+        "spec": {"containers": list(containers), "restartPolicy": restart, **QUICK_STOP},
+    }
+
+
+def diagnosed(
+    kind: str, name: str, namespace: str, until: Callable[[Diagnosis], bool], timeout: float = 180
+) -> Diagnosis:
+    """Diagnose again (with backoff) until `until` holds; fail with the last diagnosis."""
+    deadline, pause = time.monotonic() + timeout, 0.5
+    while True:
+        result = diagnose(kind, name, namespace=namespace)
+        if until(result):
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"after {timeout} s the diagnosis still reads:\n{result}")
+        time.sleep(pause)
+        pause = min(pause * 1.5, 5)
+
+
+def has(text: str) -> Callable[[Diagnosis], bool]:
+    return lambda d: any(text in f.problem for f in d.findings)
+
+
+def test_image_that_does_not_exist(ns: str) -> None:
+    apply(ns, pod("trainer", container("docker.io/kds/does-not-exist:1", ["python", "train.py"])))
+    d = diagnosed("pod", "trainer", ns, has("cannot be pulled"))
+    (finding,) = d.findings
+    assert "docker.io/kds/does-not-exist:1" in finding.problem
+    assert "never pulled" in finding.fix
+    assert "docker.io/kds/python-ds:2026.11" in finding.evidence  # what the cluster does have
+
+
+def test_crash_loop(ns: str) -> None:
+    script = "print('loading data'); raise SystemExit(3)"
+    apply(ns, pod("etl", container(PYTHON, ["python", "-c", script])))
+    d = diagnosed("pod", "etl", ns, has("CrashLoopBackOff"))
+    (finding,) = d.findings
+    assert "exit code 3" in finding.problem
+    assert "loading data" in finding.evidence
+
+
+def test_out_of_memory(ns: str) -> None:
+    script = "data = 'x' * (200 * 1024 * 1024); print(len(data))"
+    limits = {"limits": {"memory": "64Mi"}, "requests": {"memory": "64Mi"}}
+    apply(ns, pod("hungry", container(PYTHON, ["python", "-c", script], resources=limits)))
+    d = diagnosed("pod", "hungry", ns, has("OOMKilled"))
+    (finding,) = d.findings
+    assert "64Mi" in finding.evidence
+    assert "128Mi" in finding.fix
+
+
+def test_too_many_cpus(ns: str) -> None:
+    apply(ns, pod("big", container(BUSYBOX, ["sleep", "3600"], resources={"requests": {"cpu": "64"}})))
+    d = diagnosed("pod", "big", ns, has("cannot be scheduled"))
+    (finding,) = d.findings
+    assert "no node has enough cpu" in finding.problem
+    assert "cpu: 64" in finding.evidence
+
+
+def test_missing_configmap(ns: str) -> None:
+    env = [{"name": "COLOR", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "color"}}}]
+    apply(ns, pod("configured", container(BUSYBOX, ["sleep", "3600"], env=env)))
+    d = diagnosed("pod", "configured", ns, has("ConfigMap settings does not exist"))
+    assert f"kubectl create configmap settings -n {ns}" in d.findings[0].fix
+
+
+def test_service_selecting_no_pod(ns: str) -> None:
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    }
+    apply(ns, pod("webapp", container(BUSYBOX, ["sleep", "3600"]), labels={"app": "webapp"}), service)
+    d = diagnosed("service", "web", ns, has("no pod has the labels"), timeout=60)
+    assert "pod webapp: app=webapp" in d.findings[0].evidence
+    assert "app=web (pod has app=webapp)" in d.findings[0].fix
+
+
+def test_failing_readiness_probe(ns: str) -> None:
+    probe = {"exec": {"command": ["cat", "/tmp/ready"]}, "periodSeconds": 2, "failureThreshold": 1}
+    apply(ns, pod("web", container(BUSYBOX, ["sleep", "3600"], readinessProbe=probe)))
+    d = diagnosed("pod", "web", ns, has("readiness probe fails"))
+    assert "the command cat /tmp/ready" in d.findings[0].evidence
+    assert "Readiness probe failed" in d.findings[0].evidence
+
+
+FAILING_TRAINING = "print('epoch 1'); raise ValueError('NaN')"
+
+
+def test_job_past_its_backoff_limit(ns: str) -> None:
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "train-once"},
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [container(PYTHON, ["python", "-c", FAILING_TRAINING])],
+                }
+            },
+        },
+    }
+    apply(ns, job)
+    d = diagnosed("job", "train-once", ns, has("gave up"))
+    assert "backoffLimit is 0" in d.findings[0].problem
+    pods = [f for f in d.findings if "exited with code 1" in f.problem]
+    assert pods, str(d)
+    assert "ValueError: NaN" in pods[0].evidence
+
+
+def test_deployment_delegates_to_its_pods(ns: str) -> None:
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "trainer"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "trainer"}},
+            "template": {
+                "metadata": {"labels": {"app": "trainer"}},
+                "spec": {"containers": [container("docker.io/kds/pyhton-ds:2026.11", ["sleep", "3600"])]},
+            },
+        },
+    }
+    apply(ns, deployment)
+    d = diagnosed("deploy", "trainer", ns, lambda d: any("(and 1 more)" in f.problem for f in d.findings))
+    assert "Did you mean docker.io/kds/python-ds:2026.11?" in d.findings[0].fix
+
+
+def test_healthy_deployment_is_ok(ns: str) -> None:
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "idle"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "idle"}},
+            "template": {
+                "metadata": {"labels": {"app": "idle"}},
+                "spec": {"containers": [container(BUSYBOX, ["sleep", "3600"])], **QUICK_STOP},
+            },
+        },
+    }
+    apply(ns, deployment)
+    d = diagnosed("deployment", "idle", ns, lambda d: d.ok, timeout=120)
+    assert d.summary == "Deployment idle: 1/1 pods ready, no problem found."
+
+
+def test_failed_helm_release(ns: str, tmp_path: Path) -> None:
+    try:
+        run(["helm", "version"])
+    except ToolMissing:
+        pytest.skip("helm is not built yet (`make engine`)")
+    chart = tmp_path / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+    pod_template = pod("shop", container("docker.io/kds/does-not-exist:1", ["sleep", "3600"]))
+    pod_template["metadata"]["labels"]["app.kubernetes.io/instance"] = "shop"
+    (chart / "templates" / "pod.yaml").write_text(json.dumps(pod_template))
+    install = run(["helm", "install", "shop", str(chart), "-n", ns, "--wait", "--timeout=20s"], check=False)
+    assert install.returncode != 0, "the install was meant to fail"
+    d = diagnosed("release", "shop", ns, has("Helm release failed"), timeout=60)
+    assert any("cannot be pulled" in f.problem for f in d.findings), str(d)
+
+
+def test_missing_object(ns: str) -> None:
+    d = diagnose("pod", "nope", namespace=ns)
+    assert not d.ok
+    assert d.summary == f"There is no Pod named nope in namespace {ns}."

@@ -1,0 +1,214 @@
+"""The verb helpers' pure parts: wait conditions, kubectl tables, the echoed command."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kdsutils import kube
+from kdsutils.errors import KdsError
+from kdsutils.resources import _condition, _describe, _frame, kubectl, port_forward
+
+POD_TABLE = """\
+NAME                   READY   STATUS             RESTARTS      AGE
+web-7c9f8d6b5d-2xk4q   1/1     Running            0             8s
+train-8x2lm            0/1     CrashLoopBackOff   3 (12s ago)   2m
+"""
+
+EVENTS_TABLE = """\
+LAST SEEN   TYPE      REASON      OBJECT      MESSAGE
+12s         Normal    Scheduled   Pod/web     Successfully assigned lesson-pods/web to kds-control-plane
+3s          Warning   BackOff     Pod/train   Back-off restarting failed container
+"""
+
+
+def test_table_becomes_a_frame_with_kubectls_columns() -> None:
+    frame = _frame(POD_TABLE)
+    assert list(frame.columns) == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert frame["STATUS"].tolist() == ["Running", "CrashLoopBackOff"]
+    assert frame["RESTARTS"].tolist() == ["0", "3 (12s ago)"]
+
+
+def test_headers_with_spaces_and_long_last_column_survive() -> None:
+    frame = _frame(EVENTS_TABLE)
+    assert list(frame.columns) == ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert frame.loc[1, "MESSAGE"] == "Back-off restarting failed container"
+
+
+def test_all_digit_columns_become_numbers() -> None:
+    frame = _frame("NAME       DATA   AGE\nsettings   2      5s\nempty      0      5s\n")
+    assert frame["DATA"].tolist() == [2, 0]
+    assert frame["AGE"].tolist() == ["5s", "5s"]
+
+
+def _pod(phase: str = "Running", **status: Any) -> dict[str, Any]:
+    return {"kind": "Pod", "metadata": {"name": "p", "generation": 1}, "status": {"phase": phase, **status}}
+
+
+READY = [{"type": "Ready", "status": "True"}, {"type": "PodScheduled", "status": "True"}]
+
+
+@pytest.mark.parametrize(
+    ("for_", "obj", "holds"),
+    [
+        ("condition=Ready", _pod(conditions=READY), True),
+        ("condition=ready", _pod(conditions=READY), True),
+        ("condition=Ready", _pod(conditions=[{"type": "Ready", "status": "False"}]), False),
+        ("condition=Ready=False", _pod(conditions=[{"type": "Ready", "status": "False"}]), True),
+        ("condition=Ready", None, False),
+        ("phase=Running", _pod(), True),
+        ("phase=Succeeded", _pod(), False),
+        ("jsonpath={.status.phase}=Running", _pod(), True),
+        (
+            "jsonpath={.status.containerStatuses[0].restartCount}=2",
+            _pod(containerStatuses=[{"restartCount": 2}]),
+            True,
+        ),
+        (
+            "jsonpath={.status.containerStatuses[1].restartCount}=2",
+            _pod(containerStatuses=[{"restartCount": 2}]),
+            False,
+        ),
+        ("jsonpath={.status.podIP}", _pod(podIP="10.244.0.7"), True),
+        ("jsonpath={.status.podIP}", _pod(), False),
+        ("create", _pod(), True),
+        ("create", None, False),
+        ("delete", None, True),
+        ("delete", _pod(), False),
+    ],
+)
+def test_wait_conditions_read_the_object_as_kubectl_does(
+    for_: str, obj: dict[str, Any] | None, holds: bool
+) -> None:
+    assert _condition(for_, "Pod")(obj) is holds
+
+
+def _job(*conditions: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "kind": "Job",
+        "metadata": {"name": "train"},
+        "status": {
+            "conditions": [{"type": t, "status": "True", "reason": r, "message": "m"} for t, r in conditions]
+        },
+    }
+
+
+def test_complete_waits_for_a_job_and_stops_at_once_when_it_fails() -> None:
+    complete = _condition("complete", "Job")
+    assert complete(_job()) is False
+    assert complete(_job(("Complete", "Completed"))) is True
+    with pytest.raises(KdsError, match="Job train failed: BackoffLimitExceeded"):
+        complete(_job(("Failed", "BackoffLimitExceeded")))
+
+
+def _deployment(wanted: int, generation: int = 2, observed: int = 2, **status: int) -> dict[str, Any]:
+    return {
+        "kind": "Deployment",
+        "metadata": {"name": "web", "generation": generation},
+        "spec": {"replicas": wanted},
+        "status": {"observedGeneration": observed, **status},
+    }
+
+
+def test_rollout_needs_every_replica_updated_and_available() -> None:
+    rolled_out = _condition("rollout", "Deployment")
+    assert rolled_out(_deployment(3, replicas=3, updatedReplicas=3, availableReplicas=3)) is True
+    assert (
+        rolled_out(_deployment(3, replicas=4, updatedReplicas=3, availableReplicas=3)) is False
+    )  # old pod left
+    assert rolled_out(_deployment(3, replicas=3, updatedReplicas=3, availableReplicas=2)) is False
+    assert rolled_out(_deployment(3, observed=1, replicas=3, updatedReplicas=3, availableReplicas=3)) is False
+
+
+def test_unknown_wait_condition_lists_the_accepted_ones() -> None:
+    with pytest.raises(KdsError, match="condition=Ready") as caught:
+        _condition("ready", "Pod")
+    assert "rollout" in str(caught.value)
+    with pytest.raises(KdsError, match="does not understand"):
+        _condition("rollout", "Pod")
+
+
+def test_status_summary_names_what_blocks_a_pod() -> None:
+    obj = _pod(
+        "Pending",
+        conditions=[{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}],
+        containerStatuses=[
+            {"name": "main", "state": {"waiting": {"reason": "ErrImageNeverPull", "message": "no"}}}
+        ],
+    )
+    summary = _describe(obj)
+    assert "phase=Pending" in summary
+    assert "Ready=False (ContainersNotReady)" in summary
+    assert "container main waiting (ErrImageNeverPull: no)" in summary
+    assert _describe(None) == "it does not exist"
+
+
+@pytest.fixture
+def fake_run(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    calls: list[list[str]] = []
+
+    def run(args: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        calls.append(args)
+        return subprocess.CompletedProcess(args, 0, "out\n", "")
+
+    monkeypatch.setattr("kdsutils.resources.run", run)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("args", "typed"),
+    [
+        (("get", "pods"), "kubectl get pods -n lesson-11"),
+        (("get", "nodes"), "kubectl get nodes"),
+        (("describe", "node/kds-control-plane"), "kubectl describe node/kds-control-plane"),
+        (("get", "pods", "-n", "kube-system"), "kubectl get pods -n kube-system"),
+        (("get", "pods", "--all-namespaces"), "kubectl get pods --all-namespaces"),
+        (("exec", "web", "--", "ls", "-l"), "kubectl exec web -n lesson-11 -- ls -l"),
+        (("config", "current-context"), "kubectl config current-context"),
+        (("logs", "job/train", "--tail=5"), "kubectl logs job/train --tail=5 -n lesson-11"),
+    ],
+)
+def test_kubectl_echoes_what_a_learner_would_type(
+    use_context: Callable[..., Path],
+    fake_run: list[list[str]],
+    capsys: pytest.CaptureFixture[str],
+    args: tuple[str, ...],
+    typed: str,
+) -> None:
+    use_context("kds-local")
+    kube.set_default_namespace("lesson-11")
+    assert kubectl(*args) == "out"
+    assert capsys.readouterr().out == f"$ {typed}\n"
+    assert fake_run == [typed.split()]
+
+
+def test_kubectl_output_displays_as_plain_text(
+    use_context: Callable[..., Path], fake_run: list[list[str]]
+) -> None:
+    use_context("kds-local")
+    shown: list[str] = []
+
+    class Printer:
+        def text(self, value: str) -> None:
+            shown.append(value)
+
+    kubectl("version")._repr_pretty_(Printer(), False)
+    assert shown == ["out"]
+
+
+def test_port_forward_refuses_a_local_port_in_use(use_context: Callable[..., Path]) -> None:
+    use_context("kds-local")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with (
+            pytest.raises(KdsError, match=f"Local port {port} is already in use"),
+            port_forward("web", 80, local_port=port),
+        ):
+            pass
