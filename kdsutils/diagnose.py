@@ -323,20 +323,22 @@ def _oom(label: str, cs: dict, spec: dict) -> Finding:
     return Finding(f"{label} ran out of memory and was killed (OOMKilled)", evidence, fix)
 
 
-def _crash(pod: dict, label: str, cs: dict, logs: dict[str, str], *, current: bool) -> Finding:
+def _crash(pod: dict, label: str, cs: dict, logs: dict[str, str]) -> Finding:
+    """Explain a container that exited with an error: once, or again and again (CrashLoopBackOff)."""
     name = pod["metadata"]["name"]
-    terminated = cs.get("state" if current else "lastState", {}).get("terminated", {})
+    state = cs.get("state", {})
+    # While it waits to be restarted, the exit is in lastState (older kubelets) or still in state.
+    current = "terminated" in state
+    terminated = (state if current else cs.get("lastState", {})).get("terminated", {})
     code = terminated.get("exitCode")
     restarts = cs.get("restartCount", 0)
-    if current:
-        problem = f"{label} exited with code {code}"
-    else:
+    if restarts:
         problem = f"{label} keeps crashing (CrashLoopBackOff): exit code {code}, {restarts} restarts"
-    meaning = _exit_meaning(code)
-    which = "its last run" if current else "the previous run"
+    else:
+        problem = f"{label} exited with code {code}"
     evidence = (
-        f"{label}: exit code {code}: {meaning} (reason {terminated.get('reason', 'unknown')})\n"
-        f"last log lines of {which}:\n{_log_block(logs, name, cs['name'])}"
+        f"{label}: exit code {code}: {_exit_meaning(code)} (reason {terminated.get('reason', 'unknown')})\n"
+        f"last log lines of its last run:\n{_log_block(logs, name, cs['name'])}"
     )
     flag = "" if current else " --previous"
     fix = (
@@ -521,14 +523,12 @@ def pod_findings(
             last.get("terminated", {}).get("reason"),
         ):
             findings.append(_oom(label, cs, spec))
-        elif reason == "CrashLoopBackOff" or (
-            "running" in state
-            and cs.get("restartCount", 0) > 0
-            and last.get("terminated", {}).get("exitCode")
+        elif (
+            reason == "CrashLoopBackOff"
+            or state.get("terminated", {}).get("exitCode")
+            or (cs.get("restartCount", 0) > 0 and last.get("terminated", {}).get("exitCode"))
         ):
-            findings.append(_crash(pod, label, cs, logs, current=False))
-        elif state.get("terminated", {}).get("exitCode"):
-            findings.append(_crash(pod, label, cs, logs, current=True))
+            findings.append(_crash(pod, label, cs, logs))
     findings.extend(_probe_failures(pod, mine))
     if not any("cannot start" in f.problem for f in findings):
         for event in mine:
@@ -897,8 +897,9 @@ def _logs_for(pods: list[dict], namespace: str) -> dict[str, str]:
     for pod in [p for p in pods if not _pod_ok(p)][:3]:
         name = pod["metadata"]["name"]
         for _, cs in _statuses(pod):
-            previous = cs.get("restartCount", 0) > 0
-            if not previous and "terminated" not in cs.get("state", {}):
+            # An exited container's own log, else the one before a restart.
+            previous = "terminated" not in cs.get("state", {})
+            if previous and not cs.get("restartCount", 0):
                 continue
             args = ["kubectl", "logs", name, "-c", cs["name"], "-n", namespace, f"--tail={LOG_LINES}"]
             proc = run([*args, "--previous"] if previous else args, check=False, timeout=60)

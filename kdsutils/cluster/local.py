@@ -393,10 +393,20 @@ def port_in_use(port: int) -> bool:
 # ---------------------------------------------------------------- process supervision
 
 
+def _held(port: int, grace: float = 5) -> bool:
+    """True when the port stays taken for ``grace`` seconds (a process that just died frees it)."""
+    deadline = time.monotonic() + grace
+    while port_in_use(port):
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def check_ports(stopped: list[Component]) -> None:
     """Refuse before anything starts when a port a stopped component needs is taken."""
     for comp in stopped:
-        busy = [p for p in comp.ports if port_in_use(p)]
+        busy = [p for p in comp.ports if _held(p)]
         if busy:
             raise EngineError(
                 f"Port {busy[0]} is already in use, so {comp.name} cannot start. Another Kubernetes "

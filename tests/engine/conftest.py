@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -25,7 +26,9 @@ def ns(cluster: str) -> Iterator[str]:
     """A namespace of its own for each test, deleted afterwards."""
     name = f"smoke-{uuid.uuid4().hex[:6]}"
     kubectl("create", "namespace", name)
-    kubectl("-n", name, "wait", "--for=jsonpath={.metadata.name}=default", "serviceaccount/default",
-            "--timeout=60s")
+    deadline = time.monotonic() + 60
+    while "default" not in kubectl("-n", name, "get", "serviceaccounts", "-o", "name", check=False):
+        assert time.monotonic() < deadline, f"namespace {name} got no default ServiceAccount in 60 s"
+        time.sleep(0.2)
     yield name
     kubectl("delete", "namespace", name, "--wait=false")
