@@ -54,8 +54,24 @@ nbval: venv
 notebooks: venv
 	$(PY) -m tests.execute_notebooks $(NOTEBOOKS)
 
-book: venv
-	@if [ -f _toc.yml ]; then $(BIN)/jupyter-book build . -W -n --keep-going; fi
+MERMAID_VERSION := 11.12.1
+KDS_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kds
+
+## book: the site, from the notebooks' stored outputs; warnings are errors
+book: venv _static/vendor/mermaid.min.js
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# The diagram script is served by the book itself (a workshop's wifi fails), from the npm registry.
+_static/vendor/mermaid.min.js:
+	mkdir -p $(KDS_CACHE)/npm _static/vendor
+	test -f $(KDS_CACHE)/npm/mermaid-$(MERMAID_VERSION).tgz || \
+	  (cd $(KDS_CACHE)/npm && npm pack --silent mermaid@$(MERMAID_VERSION) >/dev/null)
+	tar -xzf $(KDS_CACHE)/npm/mermaid-$(MERMAID_VERSION).tgz -O package/dist/mermaid.min.js > $@.partial
+	mv $@.partial $@
+
+## browser: open the built site in headless Chromium (pages load cleanly, solutions fold, search works)
+browser: venv
+	$(BIN)/pytest -q tests/book
 
 bench: venv
 	$(PY) bench/engine.py

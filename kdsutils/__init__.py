@@ -1,0 +1,42 @@
+"""kdsutils: the helpers of the Kubernetes for Data Scientists course.
+
+Every name copies a kubectl verb, so what you learn here works at a terminal too.
+
+Examples:
+    >>> import kdsutils as kds                          # doctest: +SKIP
+    >>> lesson = kds.lesson("pods")                     # a fresh namespace, lesson-pods
+    >>> kds.kubectl("get", "pods")                      # $ kubectl get pods -n lesson-pods
+    >>> kds.apply(kds.manifests.pod("hello", kds.manifests.PYTHON_DS_IMAGE, ["python3", "-V"]))
+    >>> kds.wait("pod", "hello", for_="phase=Succeeded")
+    >>> kds.logs("hello")
+    >>> kds.diagnose("pod", "hello")                    # why is it not working?
+    >>> kds.check("pods_ex1")                           # is my exercise right?
+    >>> lesson.cleanup()
+"""
+
+from kdsutils import manifests
+from kdsutils.checks import check
+from kdsutils.diagnose import diagnose
+from kdsutils.errors import KdsError
+from kdsutils.lesson import lesson
+from kdsutils.resources import apply, delete, events, exec, get, helm, kubectl, logs, port_forward, wait
+from kdsutils.widgets import watch
+
+__all__ = [
+    "KdsError",
+    "apply",
+    "check",
+    "delete",
+    "diagnose",
+    "events",
+    "exec",
+    "get",
+    "helm",
+    "kubectl",
+    "lesson",
+    "logs",
+    "manifests",
+    "port_forward",
+    "wait",
+    "watch",
+]

@@ -903,7 +903,8 @@ def _logs_for(pods: list[dict], namespace: str) -> dict[str, str]:
                 continue
             args = ["kubectl", "logs", name, "-c", cs["name"], "-n", namespace, f"--tail={LOG_LINES}"]
             proc = run([*args, "--previous"] if previous else args, check=False, timeout=60)
-            if proc.returncode == 0:
+            # The kubelet answers 0 with this text when the container is already garbage-collected.
+            if proc.returncode == 0 and not proc.stdout.startswith("unable to retrieve container logs"):
                 logs[f"{name}/{cs['name']}"] = proc.stdout
     return logs
 

@@ -168,7 +168,7 @@ def test_deployment_delegates_to_its_pods(ns: str) -> None:
         },
     }
     apply(ns, deployment)
-    d = diagnosed("deploy", "trainer", ns, lambda d: any("(and 1 more)" in f.problem for f in d.findings))
+    d = diagnosed("deploy", "trainer", ns, has("(and 1 more): container main cannot start: image"))
     assert "Did you mean docker.io/kds/python-ds:2026.11?" in d.findings[0].fix
 
 

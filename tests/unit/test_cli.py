@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import tarfile
 from pathlib import Path
@@ -22,6 +23,8 @@ from kdsutils.cli import (
 )
 from kdsutils.doctor import Check
 from kdsutils.errors import EngineError, KdsError
+
+doctor_module = importlib.import_module("kdsutils.doctor")
 
 
 @pytest.mark.parametrize(
@@ -97,7 +100,7 @@ def test_doctor_exit_code(
     statuses: list[str], code: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     checks = [Check(f"check {i}", s, "detail", "fix") for i, s in enumerate(statuses)]
-    monkeypatch.setattr("kdsutils.doctor.doctor", lambda preflight=False: checks)
+    monkeypatch.setattr(doctor_module, "doctor", lambda preflight=False: checks)
     assert main(["doctor"]) == code
     assert "check 1" in capsys.readouterr().out
 
@@ -113,7 +116,7 @@ def test_preflight_prints_a_verdict(
             Check("offline images", "fail", "missing: docker.io/kds/python-ds:2026.11", "run kds up at home")
         ]
 
-    monkeypatch.setattr("kdsutils.doctor.doctor", doctor)
+    monkeypatch.setattr(doctor_module, "doctor", doctor)
     assert main(["workshop", "preflight"]) == 1
     assert seen == [True]
     assert capsys.readouterr().out.rstrip().endswith("NOT READY: fix the FAIL rows above")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from kdsutils import diagnose as diagnose_module
 from kdsutils.diagnose import Diagnosis, Finding, Snapshot, diagnose, explain, pod_findings
 from kdsutils.errors import KdsError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diagnose"
+# The package re-exports the function `diagnose`, which hides the module of the same name.
+diagnose_module = importlib.import_module("kdsutils.diagnose")
 
 
 def load(name: str) -> Snapshot:
@@ -46,6 +48,14 @@ def test_crash_loop_shows_exit_code_and_last_log_lines() -> None:
     assert "CrashLoopBackOff" in f.problem and "exit code 3" in f.problem
     assert "FileNotFoundError" in f.evidence
     assert "--previous" in f.fix
+
+
+def test_crash_loop_between_restarts_recorded_from_kubernetes_1_36() -> None:
+    """Between restarts a 1.36 kubelet leaves the exit in `state.terminated` (not waiting)."""
+    (f,) = explained("pod-crashloop-terminated").findings
+    assert f.problem == "container main keeps crashing (CrashLoopBackOff): exit code 3, 6 restarts"
+    assert "loading data" in f.evidence
+    assert "--previous" not in f.fix
 
 
 def test_oom_killed_names_the_limit_and_suggests_double() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 
 import pytest
 
-from kdsutils import doctor as doctor_module
 from kdsutils.doctor import GB, Check, Facts, GiB, doctor, exit_code, render
+
+doctor_module = importlib.import_module("kdsutils.doctor")  # not hidden by a same-named function
 
 TOOLS = {"kubectl": "v1.36.4", "helm": "v4.3.2", "kind": "v0.33.0", "go": "go1.26.5"}
 
