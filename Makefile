@@ -22,9 +22,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 ## engine: build the local engine (Kubernetes from its Go modules) and its images; cached
 engine: venv
-	bash $(ENGINE)/host-packages.sh
-	bash $(ENGINE)/build.sh
-	$(PY) -m kdsutils.cluster.images
+	$(PY) -c "from kdsutils.cluster import local; local.build()"
 
 up: venv
 	$(BIN)/kds up

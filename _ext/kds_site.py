@@ -37,12 +37,12 @@ class Mermaid(Directive):
         return [node]
 
 
-def visit_html(self, node: MermaidNode) -> None:  # noqa: ANN001 - Sphinx's translator
+def visit_html(self, node: MermaidNode) -> None:
     self.body.append(f'<pre class="mermaid">\n{html.escape(node["code"])}\n</pre>\n')
     raise nodes.SkipNode
 
 
-def skip(self, node: MermaidNode) -> None:  # noqa: ANN001
+def skip(self, node: MermaidNode) -> None:
     raise nodes.SkipNode
 
 

@@ -50,6 +50,7 @@ def run(
     check: bool = True,
     env: dict[str, str] | None = None,
     fix: str = "",
+    stream: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Run a program and return its result; raise CommandError when it fails.
 
@@ -60,6 +61,7 @@ def run(
         check: Raise on a non-zero exit code.
         env: Extra environment variables.
         fix: The suggestion shown when it fails.
+        stream: Let its output go straight to the terminal (long builds) instead of capturing it.
 
     Examples:
         >>> run(["kubectl", "version", "--client"]).stdout  # doctest: +SKIP
@@ -70,7 +72,7 @@ def run(
         proc = subprocess.run(
             [program, *args[1:]],
             input=input,
-            capture_output=True,
+            capture_output=not stream,
             text=True,
             timeout=timeout,
             env=full_env,
@@ -80,5 +82,6 @@ def run(
         stderr = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
         raise CommandError(args, -1, f"timed out after {timeout} s\n{stderr}", fix=fix) from None
     if check and proc.returncode != 0:
-        raise CommandError(args, proc.returncode, proc.stderr or proc.stdout, fix=fix)
+        shown = "(its output is above)" if stream else proc.stderr or proc.stdout
+        raise CommandError(args, proc.returncode, shown, fix=fix)
     return proc

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 from kdsutils._run import run
 from kdsutils.checks import checker
 
-#: Where the course meets a tool a learner may name: (words that name it, what the course offers).
+#: Where the course meets a tool a learner may name: (word beginnings that name it, what it offers).
 COURSE_MAP: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("jupyter", "notebook", "lab"), "lesson 21 runs a JupyterLab for your team; lesson 23 shows JupyterHub"),
+    (("jupyter", "notebook"), "lesson 21 runs a JupyterLab for your team; lesson 23 shows JupyterHub"),
     (("dask", "spark", "ray", "distributed"), "lesson 22 runs a Dask cluster and computes on it"),
-    (("airflow", "prefect", "metaflow", "dagster", "pipeline", "schedul", "cron"),
-     "lesson 16 schedules CronJobs; lesson 23 shows Airflow, Prefect and Metaflow charts"),
+    (
+        ("airflow", "prefect", "metaflow", "dagster", "pipeline", "schedul", "cron", "nightly"),
+        "lesson 16 schedules CronJobs; lesson 23 shows Airflow, Prefect and Metaflow charts",
+    ),
     (("elastic", "search", "opensearch"), "lesson 23 shows the Elasticsearch chart"),
-    (("serv", "api", "fastapi", "flask", "endpoint", "deploy"),
-     "lessons 13 and 14 run and expose a model API; lesson 40 ships one end to end"),
-    (("train", "sweep", "hyper", "batch", "job", "gpu"),
-     "lesson 16 trains a model as a Job and runs a hyper-parameter sweep"),
-    (("storage", "volume", "disk", "model file", "artifact"), "lesson 19 keeps files across pod restarts"),
+    (
+        ("serv", "api", "fastapi", "flask", "endpoint", "deploy"),
+        "lessons 13 and 14 run and expose a model API; lesson 40 ships one end to end",
+    ),
+    (
+        ("train", "sweep", "hyper", "batch", "job", "gpu"),
+        "lesson 16 trains a model as a Job and runs a hyper-parameter sweep",
+    ),
+    (("storage", "volume", "disk", "file", "artifact"), "lesson 19 keeps files across pod restarts"),
     (("secret", "credential", "password", "config"), "lesson 15 passes settings and credentials to pods"),
 )
 _ELSEWHERE = "not taught by name: lesson 20 (Helm) and lesson 23 (judging a public chart) are your path"
@@ -42,15 +49,17 @@ def where_taught(tool: str) -> str:
         >>> where_taught("Kafka")
         'not taught by name: lesson 20 (Helm) and lesson 23 (judging a public chart) are your path'
     """
-    name = tool.lower()
-    return next((offer for words, offer in COURSE_MAP if any(w in name for w in words)), _ELSEWHERE)
+    words = re.findall(r"[a-z0-9]+", tool.lower())
+    return next(
+        (offer for starts, offer in COURSE_MAP if any(w.startswith(starts) for w in words)), _ELSEWHERE
+    )
 
 
 @checker("why_ex1", hint="`kubectl version --client` prints it on the line 'Client Version'")
 def why_ex1(answer: object = None) -> Iterator[tuple[bool, str]]:
     """Check that `answer` is the version of the kubectl this environment runs."""
     if answer is None:
-        yield False, "no answer yet: put what you found in a variable and pass it, check('why_ex1', answer=...)"
+        yield False, "no answer yet: put what you found in a variable and pass it, answer=your_variable"
         return
     if not isinstance(answer, str):
         yield False, f"answer is a {type(answer).__name__}; the check expects text, such as 'v1.2.3'"
@@ -59,7 +68,7 @@ def why_ex1(answer: object = None) -> Iterator[tuple[bool, str]]:
     if given.lstrip("v") == _client_version().lstrip("v"):
         yield True, f"{answer!r} is the version of your kubectl"
     else:
-        yield False, f"{answer!r} is not the version of your kubectl (is it the server's?)"
+        yield False, f"{answer!r} is not the version of your kubectl (compare with the 'Client Version' line)"
 
 
 @checker("why_ex2", hint="a list of text, one tool per item: answer=['Airflow', 'a shared JupyterLab']")

@@ -17,7 +17,13 @@ def _node_versions() -> set[str]:
 
 def _needs_text(exercise_id: str, answer: object) -> Iterator[tuple[bool, str]]:
     if answer is None:
-        yield False, f"pass your variable to the check: check({exercise_id!r}, answer=your_variable)"
+        yield (
+            False,
+            (
+                f"no answer yet: put what you found in a variable and pass it, "
+                f"check({exercise_id!r}, answer=your_variable)"
+            ),
+        )
     elif not isinstance(answer, str):
         yield False, f"answer is a {type(answer).__name__}; the check expects text, such as 'v1.2.3'"
 

@@ -1,0 +1,1 @@
+"""Cluster backends: kind, the local engine, and how `kds up` picks one."""

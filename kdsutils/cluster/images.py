@@ -58,7 +58,7 @@ def build(name: str, *, progress: Callable[[str], None] = print) -> Path:
         return path
     progress(f"Building image {reference(name)} (first time only)")
     run(["bash", str(ENGINE_DIR / "build-image.sh"), name, reference(name), str(path), str(REPO)],
-        timeout=1800, fix="read the build output above; `make engine` retries")
+        timeout=1800, stream=True, fix="read the build output above; `make engine` retries")
     return path
 
 
@@ -86,6 +86,3 @@ def import_all(socket: Path, *, progress: Callable[[str], None] = print) -> None
         run([str(cached_binary("ctr")), "--address", str(socket), "-n", "k8s.io", "images", "import",
              str(path)], timeout=600)
 
-
-if __name__ == "__main__":
-    build_all()

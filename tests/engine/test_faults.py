@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kdsutils._run import run
 from kdsutils.cluster import local
 from kdsutils.errors import EngineError
 from tests.engine.conftest import get_json, kubectl
@@ -62,3 +63,27 @@ def test_build_without_go_names_the_fix(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "Go is not installed" in proc.stderr
     assert not (tmp_path / "c").exists()
+
+
+def _host_traces() -> dict[str, object]:
+    state, rundir = local.state_dir(), local.run_dir()
+    iptables = run(["iptables-save"], check=False).stdout
+    return {
+        "bridge": run(["ip", "link", "show", local.BRIDGE], check=False).returncode == 0,
+        "mounts": local.mounts_under(rundir / "containerd", state),
+        "kube_chains": [line for line in iptables.splitlines() if line.startswith(":KUBE-")],
+        "cni_rules": [line for line in iptables.splitlines() if 'name: \\"kds\\"' in line or 'name: "kds"' in line],
+        "running": [n for n, pid in local.status()["components"].items() if pid],
+    }
+
+
+def test_down_removes_what_it_added_and_up_brings_workloads_back(ns: str) -> None:
+    kubectl("-n", ns, "create", "deployment", "survivor", "--image=docker.io/kds/busybox:1.35", "--", "sleep", "3600")
+    kubectl("-n", ns, "rollout", "status", "deployment/survivor", "--timeout=120s")
+    assert _host_traces()["bridge"] and _host_traces()["kube_chains"], "a running cluster has both"
+    local.down(progress=lambda _: None)
+    traces = _host_traces()
+    assert traces == {"bridge": False, "mounts": [], "kube_chains": [], "cni_rules": [], "running": []}
+    local.up(progress=lambda _: None)
+    kubectl("-n", ns, "rollout", "status", "deployment/survivor", "--timeout=120s")
+    assert get_json("-n", ns, "deployment", "survivor")["status"]["readyReplicas"] == 1
