@@ -130,9 +130,7 @@ def format_status(
             (c["status"] for c in node.get("status", {}).get("conditions", []) if c["type"] == "Ready"),
             "Unknown",
         )
-        lines.append(
-            f"node:            {node['metadata']['name']} ({'Ready' if ready == 'True' else 'NotReady'})"
-        )
+        lines.append(f"node:            {node['metadata']['name']} ({'Ready' if ready == 'True' else 'NotReady'})")
     if namespaces:
         lines.append(f"namespaces:      {', '.join(namespaces)}")
     components = status.get("components") or {}
@@ -146,11 +144,7 @@ def format_status(
             else:
                 shown = str(value)
             lines.append(f"  {name:<24} {shown}")
-    mark = (
-        ""
-        if current_context in (None, context)
-        else f" (not {context}: `kubectl config use-context {context}`)"
-    )
+    mark = "" if current_context in (None, context) else f" (not {context}: `kubectl config use-context {context}`)"
     lines.append(f"current context: {current_context or '(none)'}{mark}")
     return "\n".join(lines)
 
@@ -173,11 +167,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
         listed = (_kubectl_json(["--context", context, "get", "namespaces"]) or {}).get("items", [])
         namespaces = [n["metadata"]["name"] for n in listed]
     current = run(["kubectl", "config", "current-context"], check=False, timeout=30).stdout.strip() or None
-    print(
-        format_status(
-            backend, status, version=version, nodes=nodes, namespaces=namespaces, current_context=current
-        )
-    )
+    print(format_status(backend, status, version=version, nodes=nodes, namespaces=namespaces, current_context=current))
     return 0
 
 
@@ -195,8 +185,7 @@ def namespaces_to_reset(namespaces: list[dict]) -> list[str]:
     chosen = [
         ns["metadata"]["name"]
         for ns in namespaces
-        if LESSON_LABEL in (ns["metadata"].get("labels") or {})
-        or ns["metadata"]["name"].startswith(RESET_PREFIXES)
+        if LESSON_LABEL in (ns["metadata"].get("labels") or {}) or ns["metadata"]["name"].startswith(RESET_PREFIXES)
     ]
     return sorted(chosen)
 
@@ -250,9 +239,7 @@ def _cmd_reset(args: argparse.Namespace) -> int:
     releases: dict[str, list[str]] = {}
     for namespace in targets:
         try:
-            out = run(
-                ["helm", "list", "--short", "--namespace", namespace, "--kube-context", context], timeout=60
-            )
+            out = run(["helm", "list", "--short", "--namespace", namespace, "--kube-context", context], timeout=60)
             releases[namespace] = out.stdout.split()
         except ToolMissing:
             releases[namespace] = []
@@ -384,9 +371,7 @@ def learner_kubeconfig(name: str, *, server: str, ca_data: str | None, token: st
         "kind": "Config",
         "clusters": [{"name": cluster, "cluster": entry}],
         "users": [{"name": namespace, "user": {"token": token}}],
-        "contexts": [
-            {"name": context, "context": {"cluster": cluster, "user": namespace, "namespace": namespace}}
-        ],
+        "contexts": [{"name": context, "context": {"cluster": cluster, "user": namespace, "namespace": namespace}}],
         "current-context": context,
     }
 
@@ -395,9 +380,7 @@ def _cluster_of(context: str) -> tuple[str, str, str | None]:
     """Return (cluster name, server, CA data) of a context, from `kubectl config view`."""
     view = _kubectl_json(["config", "view", "--raw", "--minify", "--context", context])
     if not view or not view.get("clusters"):
-        raise KdsError(
-            f"No kubeconfig context named {context!r}.", fix="list them with `kubectl config get-contexts`"
-        )
+        raise KdsError(f"No kubeconfig context named {context!r}.", fix="list them with `kubectl config get-contexts`")
     entry = view["clusters"][0]
     cluster = entry["cluster"]
     ca = cluster.get("certificate-authority-data")
@@ -491,12 +474,12 @@ def bundle_readme(contents: list[str], missing: list[str]) -> str:
         "Use it:",
         "",
         "1. `tar xf BUNDLE.tar` then `cd kds-bundle`.",
-        "2. kind: `docker load -i images/<file>.tar` for each image (the kindest-node one too),",
-        "   then in kds/: `kds up` (it finds the images and loads them into the cluster).",
-        "   local engine: copy the images/*.tar files into ~/.cache/kds/images/ before `kds up`.",
+        "2. `docker load -i images/<file>.tar` for each file (`podman load` with Podman).",
+        "3. In kds/: `kds up`. It finds the node image and the course images already loaded, so it",
+        "   builds and downloads nothing, and loads them into the kind cluster.",
         "",
         "Not included: Python packages (run `make lab` once with internet, or bring a wheelhouse),",
-        "Docker itself, and the local engine's binaries (`make engine` builds them).",
+        "Docker itself, and the local engine (Linux without Docker builds its own with `make engine`).",
     ]
     if missing:
         lines += [
@@ -509,15 +492,15 @@ def bundle_readme(contents: list[str], missing: list[str]) -> str:
 
 def _cached_archive(image: kind.CourseImage) -> Path | None:
     """Return the newest archive of an image in the kds cache (the local engine's or kind's)."""
-    found = sorted(
-        (cache_dir() / "images").glob(f"{image.name}-{image.tag}*.tar"), key=lambda p: p.stat().st_mtime
-    )
+    found = sorted((cache_dir() / "images").glob(f"{image.name}-{image.tag}*.tar"), key=lambda p: p.stat().st_mtime)
     return found[-1] if found else None
 
 
 def _save_with_engine(engine: str | None, ref: str, dest: Path) -> bool:
     if engine is None:
         return False
+    if ref == kind.NODE_TAG:  # kind pulled it by digest, which leaves it untagged: tag it to save it
+        run([engine, "tag", kind.NODE_IMAGE, kind.NODE_TAG], check=False, timeout=60)
     return run([engine, "save", "--output", str(dest), ref], check=False, timeout=1800).returncode == 0
 
 
@@ -549,8 +532,7 @@ def make_bundle(out: Path, *, root: Path | None = None, progress: Progress = _pr
         ]
         run([*git, "HEAD"], timeout=300, fix="the bundle holds committed files only: commit first")
         wanted = [(f"{i.name}-{i.tag}.tar", i.ref, _cached_archive(i)) for i in kind.course_images(root)]
-        node_tag = kind.NODE_IMAGE.split("@")[0].split(":")[1]
-        wanted.append((f"kindest-node-{node_tag}.tar", kind.NODE_IMAGE, None))
+        wanted.append((f"kindest-node-{kind.NODE_TAG.split(':')[1]}.tar", kind.NODE_TAG, None))
         try:
             with tarfile.open(out, "w") as bundle, tarfile.open(repo_tar) as repo:
                 for member in repo.getmembers():
@@ -621,17 +603,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("reset", help="delete every lesson/exercise namespace and its Helm releases").set_defaults(
         func=_cmd_reset
     )
-    sub.add_parser("doctor", help="check this machine; exit code 1 on any failure").set_defaults(
-        func=_cmd_doctor
-    )
+    sub.add_parser("doctor", help="check this machine; exit code 1 on any failure").set_defaults(func=_cmd_doctor)
 
     workshop = sub.add_parser("workshop", help="run a workshop on a shared cluster")
     wsub = workshop.add_subparsers(dest="workshop_command", required=True, metavar="COMMAND")
     add = wsub.add_parser("add-learner", help="namespace, account, quota and kubeconfig for one learner")
     add.add_argument("name", help="the learner's name: lowercase letters, digits, '-'")
-    add.add_argument(
-        "--context", help="the shared cluster's admin context (default: the current course context)"
-    )
+    add.add_argument("--context", help="the shared cluster's admin context (default: the current course context)")
     add.add_argument("--output", help="the kubeconfig file to write (default: learner-NAME.kubeconfig)")
     add.add_argument("--duration", default="48h", help="how long the token is valid (default: 48h)")
     add.add_argument("--cpu", default="2", help="CPU requests quota (default: 2)")
@@ -640,9 +618,9 @@ def build_parser() -> argparse.ArgumentParser:
     join = wsub.add_parser("join", help="(learner) add the kubeconfig the instructor gave you")
     join.add_argument("file", help="the learner-NAME.kubeconfig file")
     join.set_defaults(func=_cmd_join)
-    wsub.add_parser(
-        "preflight", help="doctor plus the workshop's offline checks, on each laptop"
-    ).set_defaults(func=lambda args: _cmd_doctor(args, preflight=True))
+    wsub.add_parser("preflight", help="doctor plus the workshop's offline checks, on each laptop").set_defaults(
+        func=lambda args: _cmd_doctor(args, preflight=True)
+    )
 
     bundle = sub.add_parser("bundle", help="write an offline bundle (repository + image archives)")
     bundle.add_argument("out", help="the tar file to write, e.g. kds-bundle.tar")

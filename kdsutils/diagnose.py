@@ -49,8 +49,7 @@ TITLES = {
     "release": "Helm release",
 }
 EXIT_CODES = {
-    0: "the program finished without error, but a Pod that keeps running restarts it: one-off work "
-    "belongs in a Job",
+    0: "the program finished without error, but a Pod that keeps running restarts it: one-off work belongs in a Job",
     1: "the program stopped with an error; for Python, an uncaught exception",
     2: "the command was used wrongly (bad arguments)",
     126: "the command exists but cannot be executed (permissions, or not a program)",
@@ -102,8 +101,7 @@ class Diagnosis:
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.ok else "#b42318"
         parts = [
-            f'<div class="kds-diagnosis"><p style="color:{colour}"><strong>{html.escape(self.summary)}'
-            "</strong></p>"
+            f'<div class="kds-diagnosis"><p style="color:{colour}"><strong>{html.escape(self.summary)}</strong></p>'
         ]
         if self.findings:
             parts.append("<ol>")
@@ -163,9 +161,7 @@ def _events_for(events: list[dict], kind: str, name: str) -> list[dict]:
         for e in events
         if e.get("involvedObject", {}).get("kind") == kind and e.get("involvedObject", {}).get("name") == name
     ]
-    return sorted(
-        mine, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or e.get("firstTimestamp") or ""
-    )
+    return sorted(mine, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or e.get("firstTimestamp") or "")
 
 
 def _event_line(event: dict) -> str:
@@ -243,8 +239,7 @@ def _image_pull(pod: dict, label: str, cs: dict, node_images: list[str]) -> Find
         evidence.append("course images in the cluster: " + ", ".join(sorted(course)))
     if image.startswith(COURSE_REGISTRY):
         fix = (
-            "course images are never pulled from the internet: they are built and loaded into the cluster "
-            "by `kds up`. "
+            "course images are never pulled from the internet: they are built and loaded into the cluster by `kds up`. "
         )
         fix += (
             f"Did you mean {close[0]}? Fix the image name in the manifest. "
@@ -366,9 +361,7 @@ def _probe_failures(pod: dict, events: list[dict]) -> list[Finding]:
     findings = []
     specs = _container_specs(pod)
     for kind in ("Readiness", "Liveness", "Startup"):
-        failed = [
-            e for e in events if e.get("reason") == "Unhealthy" and e.get("message", "").startswith(kind)
-        ]
+        failed = [e for e in events if e.get("reason") == "Unhealthy" and e.get("message", "").startswith(kind)]
         if not failed:
             continue
         last = failed[-1]
@@ -406,9 +399,7 @@ def _unschedulable(pod: dict, events: list[dict], pvcs: list[dict]) -> Finding |
         for c in pod.get("spec", {}).get("containers", []):
             for resource, value in c.get("resources", {}).get("requests", {}).items():
                 requests.setdefault(resource, []).append(value)
-        asked = (
-            ", ".join(f"{r}: {' + '.join(v)}" for r, v in requests.items() if r in short) or "see the spec"
-        )
+        asked = ", ".join(f"{r}: {' + '.join(v)}" for r, v in requests.items() if r in short) or "see the spec"
         return Finding(
             f"the pod cannot be scheduled: no node has enough {' and '.join(dict.fromkeys(short))}",
             f"the pod requests {asked}\nscheduler: {message}",
@@ -437,8 +428,7 @@ def _unschedulable(pod: dict, events: list[dict], pvcs: list[dict]) -> Finding |
             else:
                 storage_class = pvc.get("spec", {}).get("storageClassName") or "(default)"
                 states.append(
-                    f"{claim}: {pvc.get('status', {}).get('phase', 'Pending')}, "
-                    f"storageClassName {storage_class}"
+                    f"{claim}: {pvc.get('status', {}).get('phase', 'Pending')}, storageClassName {storage_class}"
                 )
         return Finding(
             "the pod cannot be scheduled: its PersistentVolumeClaim is not bound",
@@ -547,15 +537,12 @@ def pod_findings(
                 break
     if not findings:
         warnings = [_event_line(e) for e in mine if e.get("type") == "Warning"][-3:]
-        evidence = f"phase {status.get('phase', 'unknown')}" + (
-            "\n" + "\n".join(warnings) if warnings else ""
-        )
+        evidence = f"phase {status.get('phase', 'unknown')}" + ("\n" + "\n".join(warnings) if warnings else "")
         findings.append(
             Finding(
                 "the pod is not ready yet (no known problem found)",
                 evidence,
-                f"wait a moment and diagnose again; `kubectl describe pod {name} -n {namespace}` "
-                "shows all details",
+                f"wait a moment and diagnose again; `kubectl describe pod {name} -n {namespace}` shows all details",
             )
         )
     return findings
@@ -593,11 +580,7 @@ def _explain_pod(snap: Snapshot) -> Diagnosis:
 
 
 def _not_ok(title: str, name: str, findings: list[Finding], prefix: str = "") -> Diagnosis:
-    more = (
-        f" (and {len(findings) - 1} more problem{'s' if len(findings) > 2 else ''})"
-        if len(findings) > 1
-        else ""
-    )
+    more = f" (and {len(findings) - 1} more problem{'s' if len(findings) > 2 else ''})" if len(findings) > 1 else ""
     first = findings[0].problem.rstrip(".")
     return Diagnosis(False, f"{title} {name} is not working: {prefix}{first}{more}.", findings)
 
@@ -704,9 +687,7 @@ def _explain_service(snap: Snapshot) -> Diagnosis:
                 )
             ],
         )
-    matching = [
-        p for p in snap.namespace_pods if _selector_matches(selector, p["metadata"].get("labels") or {})
-    ]
+    matching = [p for p in snap.namespace_pods if _selector_matches(selector, p["metadata"].get("labels") or {})]
     if not matching:
         evidence = [f"selector: {_format_labels(selector)}"]
         pods = snap.namespace_pods[:5]
@@ -809,9 +790,7 @@ def _explain_release(snap: Snapshot) -> Diagnosis:
         )
     findings.extend(_pods_findings(snap))
     if not findings:
-        return Diagnosis(
-            True, f"Helm release {snap.name} is deployed and its {len(snap.pods)} pod(s) are fine."
-        )
+        return Diagnosis(True, f"Helm release {snap.name} is deployed and its {len(snap.pods)} pod(s) are fine.")
     return _not_ok("Helm release", snap.name, findings)
 
 
@@ -964,9 +943,7 @@ def fetch(kind: str, name: str, *, namespace: str) -> Snapshot:
         snap.pods = _items(["get", "pods", *ns, "-l", f"app.kubernetes.io/instance={name}"])
     else:
         snap.namespace_pods = _items(["get", "pods", *ns])
-        snap.endpoint_slices = _items(
-            ["get", "endpointslices", *ns, "-l", f"kubernetes.io/service-name={name}"]
-        )
+        snap.endpoint_slices = _items(["get", "endpointslices", *ns, "-l", f"kubernetes.io/service-name={name}"])
         selector = obj.get("spec", {}).get("selector") or {}
         snap.pods = [
             p
@@ -976,9 +953,7 @@ def fetch(kind: str, name: str, *, namespace: str) -> Snapshot:
     snap.logs = _logs_for(snap.pods, namespace)
     if any(p.get("status", {}).get("phase") == "Pending" for p in snap.pods):
         snap.pvcs = _items(["get", "pvc", *ns])
-    waiting = {
-        cs.get("state", {}).get("waiting", {}).get("reason") for p in snap.pods for _, cs in _statuses(p)
-    }
+    waiting = {cs.get("state", {}).get("waiting", {}).get("reason") for p in snap.pods for _, cs in _statuses(p)}
     if waiting & PULL_REASONS:
         snap.node_images = _node_images()
     return snap

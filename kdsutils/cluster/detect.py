@@ -80,9 +80,7 @@ def host_facts() -> HostFacts:
         >>> host_facts()  # doctest: +SKIP
         HostFacts(system='Linux', engine=None, env_backend='')
     """
-    return HostFacts(
-        system=platform.system(), engine=container_engine(), env_backend=os.environ.get(ENV_VAR, "")
-    )
+    return HostFacts(system=platform.system(), engine=container_engine(), env_backend=os.environ.get(ENV_VAR, ""))
 
 
 def choose_backend(explicit: str | None = None, *, facts: HostFacts | None = None) -> str:
@@ -124,8 +122,7 @@ def choose_backend(explicit: str | None = None, *, facts: HostFacts | None = Non
             raise EngineError(
                 f"No running Docker or Podman was found, and the local engine runs on Linux only "
                 f"(this is {facts.system}).",
-                fix="install Docker Desktop (https://docs.docker.com/desktop/), start it, and run "
-                "`kds up` again",
+                fix="install Docker Desktop (https://docs.docker.com/desktop/), start it, and run `kds up` again",
             )
         return "local"
     if facts.engine is None:

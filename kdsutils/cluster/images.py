@@ -9,6 +9,7 @@ images from ``images/<name>/Dockerfile``.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +60,9 @@ def build(name: str, *, progress: Callable[[str], None] = print) -> Path:
     progress(f"Building image {reference(name)} (first time only)")
     run(["bash", str(ENGINE_DIR / "build-image.sh"), name, reference(name), str(path), str(REPO)],
         timeout=1800, stream=True, fix="read the build output above; `make engine` retries")
+    for old in path.parent.glob(f"{name}-*.tar"):
+        if old != path:
+            old.unlink()  # an earlier recipe's archive
     return path
 
 
@@ -73,16 +77,25 @@ def imported(socket: Path) -> set[str]:
     return set(out.split())
 
 
-def import_all(socket: Path, *, progress: Callable[[str], None] = print) -> None:
-    """Import every image that containerd does not hold yet."""
+def import_all(socket: Path, record: Path, *, progress: Callable[[str], None] = print) -> None:
+    """Import every image containerd lacks, or holds from an older recipe.
+
+    Args:
+        socket: containerd's socket.
+        record: A JSON file, kept with containerd's data, of which archive each name came from.
+        progress: Where progress lines go.
+    """
     have = imported(socket)
+    done = json.loads(record.read_text()) if record.exists() else {}
     for name in (*ENGINE_IMAGES, *COURSE_IMAGES):
-        if reference(name) in have:
-            continue
         path = archive(name)
+        if reference(name) in have and done.get(reference(name)) == path.name:
+            continue
         if not path.exists():
             raise EngineError(f"The image {reference(name)} is not built.", fix="run `make engine`")
         progress(f"Importing {reference(name)} into containerd")
         run([str(cached_binary("ctr")), "--address", str(socket), "-n", "k8s.io", "images", "import",
              str(path)], timeout=600)
+        done[reference(name)] = path.name
+        record.write_text(json.dumps(done, indent=2))
 

@@ -26,6 +26,7 @@ CONTEXT = f"kind-{CLUSTER}"
 NODE = f"{CLUSTER}-control-plane"
 # kind v0.33.0 publishes this node image for the course's pinned Kubernetes (versions.env).
 NODE_IMAGE = "kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed"
+NODE_TAG = NODE_IMAGE.split("@")[0]  # how an offline bundle names it (docker load keeps tags, not digests)
 KIND_VERSION = "v0.33.0"
 NODE_PORTS = (30000, 30001, 30002)
 POD_SUBNET = "10.244.0.0/16"
@@ -135,20 +136,32 @@ def parse_clusters(stdout: str) -> list[str]:
 
 
 def plan_up(
-    *, exists: bool, images: list[CourseImage], engine: str, config: Path = CONFIG_PATH
+    *,
+    exists: bool,
+    images: list[CourseImage],
+    engine: str,
+    present: frozenset[str] = frozenset(),
+    node_by_tag: bool = False,
+    config: Path = CONFIG_PATH,
 ) -> list[list[str]]:
     """Return the exact commands `up` runs, in order (pure).
 
     Creates the cluster unless it `exists` (then only re-exports its kubeconfig, which also
-    makes ``kind-kds`` the current context again), then builds each course image and loads
-    it into the node. Docker images load with ``kind load docker-image``; kind's loader calls
-    ``docker save`` itself, so Podman images are saved to an archive first and loaded with
+    makes ``kind-kds`` the current context again), then builds each course image that the
+    engine does not hold yet and loads every one into the node. A course image's tag names
+    one recipe (change the recipe, bump ``TAG``), so an image that is `present` (built
+    before, or loaded from an offline bundle) is not rebuilt: offline, nothing is downloaded.
+    Docker images load with ``kind load docker-image``; kind's loader calls ``docker save``
+    itself, so Podman images are saved to an archive first and loaded with
     ``kind load image-archive``.
 
     Args:
         exists: Whether `kind get clusters` lists the cluster already.
         images: The course images to build and load.
         engine: "docker" or "podman".
+        present: Image references the engine already holds.
+        node_by_tag: Boot from `NODE_TAG` instead of the digest in the configuration: the
+            node image was loaded from an offline bundle, which keeps its tag only.
         config: The kind configuration file.
 
     Examples:
@@ -159,12 +172,13 @@ def plan_up(
         commands = [["kind", "export", "kubeconfig", "--name", CLUSTER]]
     else:
         commands = [["kind", "create", "cluster", "--name", CLUSTER, "--config", str(config), "--wait", WAIT]]
+        if node_by_tag:
+            commands[0] += ["--image", NODE_TAG]
     for image in images:
-        commands.append([engine, "build", "--tag", image.ref, str(image.context)])
+        if image.ref not in present:
+            commands.append([engine, "build", "--tag", image.ref, str(image.context)])
         if engine == "podman":
-            commands.append(
-                ["podman", "save", "--format", "docker-archive", "--output", str(image.archive), image.ref]
-            )
+            commands.append(["podman", "save", "--format", "docker-archive", "--output", str(image.archive), image.ref])
             commands.append(["kind", "load", "image-archive", str(image.archive), "--name", CLUSTER])
         else:
             commands.append(["kind", "load", "docker-image", image.ref, "--name", CLUSTER])
@@ -186,6 +200,10 @@ def _kind_env(engine: str) -> dict[str, str]:
     return {"KIND_EXPERIMENTAL_PROVIDER": "podman"} if engine == "podman" else {}
 
 
+def _has_image(engine: str, ref: str) -> bool:
+    return run([engine, "image", "inspect", ref], check=False, timeout=60).returncode == 0
+
+
 def _exists(engine: str) -> bool:
     proc = run(["kind", "get", "clusters"], env=_kind_env(engine), timeout=60)
     return CLUSTER in parse_clusters(proc.stdout)
@@ -194,8 +212,8 @@ def _exists(engine: str) -> bool:
 def up(*, progress: Callable[[str], None] = print) -> None:
     """Create the kind cluster (unless it exists) and load the course images into it.
 
-    Idempotent: a second call re-exports the kubeconfig and rebuilds nothing that Docker's
-    build cache already holds; kind skips images the node has.
+    Idempotent: a second call re-exports the kubeconfig and builds no image the engine
+    already holds; kind skips images the node has.
 
     Args:
         progress: Called with one line per step.
@@ -211,7 +229,9 @@ def up(*, progress: Callable[[str], None] = print) -> None:
     engine = _engine()
     exists = _exists(engine)
     images = course_images()
-    commands = plan_up(exists=exists, images=images, engine=engine)
+    present = frozenset(ref for ref in [image.ref for image in images] if _has_image(engine, ref))
+    node_by_tag = not exists and not _has_image(engine, NODE_IMAGE) and _has_image(engine, NODE_TAG)
+    commands = plan_up(exists=exists, images=images, engine=engine, present=present, node_by_tag=node_by_tag)
     if engine == "podman":
         (cache_dir() / "images").mkdir(parents=True, exist_ok=True)
     env = _kind_env(engine)
@@ -229,7 +249,7 @@ def _describe(command: list[str]) -> str:
         case ["kind", "export", "kubeconfig"]:
             return f"kind cluster '{CLUSTER}' exists; setting kubectl context {CONTEXT} ..."
         case [_, "build", *_]:
-            return f"building image {command[3]} (minutes the first time, then cached) ..."
+            return f"building image {command[3]} (minutes the first time) ..."
         case [_, "save", *_]:
             return f"saving image {command[-1]} to {command[-2]} ..."
         case _:

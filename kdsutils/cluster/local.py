@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import platform
+import shlex
 import shutil
 import signal
 import socket
@@ -555,16 +556,44 @@ def unmount_under(*roots: Path) -> int:
     return len(points)
 
 
+def iptables_cleanup_plan(saved: str) -> list[list[str]]:
+    """The iptables arguments that remove what this cluster added (pure: reads `iptables-save`).
+
+    Ours are the ``KUBE-*`` chains (kubelet and kube-proxy) and the per-pod chains and rules the
+    bridge plugin tags with our network's name. Rules elsewhere that jump to them go first,
+    then the chains are flushed, then deleted.
+    """
+    table, rules, chains = "", [], {}
+    for line in saved.splitlines():
+        if line.startswith("*"):
+            table = line[1:]
+            chains[table] = []
+        elif line.startswith(":"):
+            chains[table].append(line[1:].split()[0])
+        elif line.startswith("-A "):
+            rules.append((table, shlex.split(line)[1:]))
+    ours = {(t, c) for t, names in chains.items() for c in names if c.startswith("KUBE-")}
+    tagged = [(t, r) for t, r in rules if 'name: "kds"' in " ".join(r)]
+    ours |= {(t, r[r.index("-j") + 1]) for t, r in tagged if "-j" in r and r[r.index("-j") + 1].startswith("CNI-")}
+    plan = []
+    for t, r in rules:
+        target = r[r.index("-j") + 1] if "-j" in r else None
+        if (t, r[0]) not in ours and ((t, target) in ours or (t, r) in tagged):
+            plan.append(["-t", t, "-D", *r])
+    plan += [["-t", t, "-F", c] for t, c in sorted(ours)]
+    plan += [["-t", t, "-X", c] for t, c in sorted(ours)]
+    return plan
+
+
 def _remove_network(state: Path) -> None:
     if run(["ip", "link", "show", BRIDGE], check=False).returncode == 0:
         run(["ip", "link", "del", BRIDGE], check=False)
     shutil.rmtree(state / "cni" / "ipam", ignore_errors=True)
-    # Masquerade rules the bridge plugin adds per pod carry the network's name in a comment.
-    for table in ("nat", "filter"):
-        rules = run(["iptables-save", "-t", table], check=False).stdout.splitlines()
-        for rule in rules:
-            if rule.startswith("-A ") and 'name: \\"kds\\"' in rule.replace('"', '\\"'):
-                run(["iptables", "-t", table, "-D", *rule[3:].split()], check=False)
+    for tool in ("iptables", "ip6tables"):
+        if shutil.which(f"{tool}-save") is None:
+            continue
+        for args in iptables_cleanup_plan(run([f"{tool}-save"], check=False).stdout):
+            run([tool, "-w", *args], check=False)
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -678,7 +707,8 @@ def _up(progress: Progress, timeout: float) -> None:
             _start(state, comp, env)
         _wait(name, health[name], timeout, state, comp)
         if name == "containerd":
-            images.import_all(rundir / "containerd" / "containerd.sock", progress=progress)
+            images.import_all(rundir / "containerd" / "containerd.sock", state / "containerd" / "kds-images.json",
+                              progress=progress)
     install_kubeconfig(state)
     progress(f"Waiting for node {NODE_NAME} to be Ready")
     _wait(f"node {NODE_NAME}", lambda: _node_ready(state), timeout, state, comps["kubelet"])

@@ -67,9 +67,7 @@ def test_kds_error_prints_message_and_fix_without_traceback(
     assert "Traceback" not in out.out + out.err
 
 
-def test_up_uses_the_chosen_backend(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_up_uses_the_chosen_backend(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     started: list[str] = []
 
     class Backend:
@@ -85,9 +83,7 @@ def test_up_uses_the_chosen_backend(
     assert "[kds] Starting etcd" in capsys.readouterr().out
 
 
-def test_delete_without_terminal_needs_yes(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_delete_without_terminal_needs_yes(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(cli, "choose_backend", lambda explicit: "local")
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     monkeypatch.setattr(cli, "_backend", lambda name: pytest.fail("must not delete"))
@@ -105,16 +101,12 @@ def test_doctor_exit_code(
     assert "check 1" in capsys.readouterr().out
 
 
-def test_preflight_prints_a_verdict(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_preflight_prints_a_verdict(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     seen: list[bool] = []
 
     def doctor(preflight: bool = False) -> list[Check]:
         seen.append(preflight)
-        return [
-            Check("offline images", "fail", "missing: docker.io/kds/python-ds:2026.11", "run kds up at home")
-        ]
+        return [Check("offline images", "fail", "missing: docker.io/kds/python-ds:2026.11", "run kds up at home")]
 
     monkeypatch.setattr(doctor_module, "doctor", doctor)
     assert main(["workshop", "preflight"]) == 1
@@ -197,9 +189,7 @@ def test_learner_names_must_fit_a_namespace(name: str) -> None:
 
 
 def test_learner_kubeconfig() -> None:
-    config = learner_kubeconfig(
-        "ada", server="https://10.0.0.1:6443", ca_data="Q0E=", token="tok", cluster="shared"
-    )
+    config = learner_kubeconfig("ada", server="https://10.0.0.1:6443", ca_data="Q0E=", token="tok", cluster="shared")
     assert config["current-context"] == "workshop-ada"
     assert config["clusters"] == [
         {
@@ -252,9 +242,7 @@ def test_join_merges_and_registers(kubeconfig_file, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("KUBECONFIG", str(mine))
     given = tmp_path / "learner-ada.kubeconfig"
     given.write_text(
-        yaml.safe_dump(
-            learner_kubeconfig("ada", server="https://x", ca_data=None, token="t", cluster="shared")
-        )
+        yaml.safe_dump(learner_kubeconfig("ada", server="https://x", ca_data=None, token="t", cluster="shared"))
     )
     assert main(["workshop", "join", str(given)]) == 0
     merged = yaml.safe_load(mine.read_text())
@@ -321,9 +309,7 @@ def _git_repo(root: Path) -> None:
         subprocess.run(["git", "-C", str(root), *args], check=True)
 
 
-def test_bundle_holds_the_repository_at_head_and_cached_images(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_bundle_holds_the_repository_at_head_and_cached_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     _git_repo(repo)

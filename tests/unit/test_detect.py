@@ -81,9 +81,7 @@ def _fake_run(answers: dict[str, tuple[int, str] | None]):
         if answer is None:
             raise ToolMissing(f"`{args[0]}` is not installed")
         code, out = answer
-        return subprocess.CompletedProcess(
-            args, code, out, "Cannot connect to the Docker daemon" if code else ""
-        )
+        return subprocess.CompletedProcess(args, code, out, "Cannot connect to the Docker daemon" if code else "")
 
     return run, calls
 

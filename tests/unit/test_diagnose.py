@@ -170,9 +170,7 @@ def test_healthy_objects(fixture: str, summary: str) -> None:
 
 
 def test_not_found_lists_what_exists() -> None:
-    d = explain(
-        Snapshot(kind="deployment", name="tranier", namespace="demo", obj=None, siblings=["trainer", "db"])
-    )
+    d = explain(Snapshot(kind="deployment", name="tranier", namespace="demo", obj=None, siblings=["trainer", "db"]))
     assert not d.ok
     assert d.summary == "There is no Deployment named tranier in namespace demo."
     assert "trainer, db" in d.findings[0].evidence
@@ -280,9 +278,7 @@ def test_fetch_reads_node_images_only_for_pull_problems(monkeypatch: pytest.Monk
         "items": [
             {
                 "status": {
-                    "images": [
-                        {"names": ["docker.io/kds/python-ds@sha256:ab", "docker.io/kds/python-ds:2026.11"]}
-                    ]
+                    "images": [{"names": ["docker.io/kds/python-ds@sha256:ab", "docker.io/kds/python-ds:2026.11"]}]
                 }
             }
         ]

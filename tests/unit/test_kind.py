@@ -70,6 +70,32 @@ def test_plan_for_an_existing_cluster_only_restores_the_context() -> None:
     ]
 
 
+def test_plan_does_not_rebuild_present_images() -> None:
+    present = frozenset({"docker.io/kds/python-ds:2026.11"})
+    assert plan_up(exists=True, images=[BUSYBOX, PY], engine="docker", present=present, config=CONFIG)[1:] == [
+        ["docker", "build", "--tag", "docker.io/kds/busybox:1.35", "/repo/images/busybox"],
+        ["kind", "load", "docker-image", "docker.io/kds/busybox:1.35", "--name", "kds"],
+        ["kind", "load", "docker-image", "docker.io/kds/python-ds:2026.11", "--name", "kds"],
+    ]
+
+
+def test_plan_boots_a_bundled_node_image_by_tag() -> None:
+    create = plan_up(exists=False, images=[], engine="docker", node_by_tag=True, config=CONFIG)[0]
+    assert create[-2:] == ["--image", "kindest/node:v1.36.4"]
+    assert plan_up(exists=True, images=[], engine="docker", node_by_tag=True, config=CONFIG) == [
+        ["kind", "export", "kubeconfig", "--name", "kds"]
+    ]
+
+
+def test_up_offline_uses_what_was_loaded(fake: FakeRun) -> None:
+    fake.images = ("kindest/node:v1.36.4", "docker.io/kds/busybox:1.35")
+    kind.up(progress=lambda _: None)
+    commands = [args for args, _ in fake.calls]
+    create = next(c for c in commands if c[:3] == ["kind", "create", "cluster"])
+    assert create[-2:] == ["--image", "kindest/node:v1.36.4"]
+    assert not any(c[1] == "build" for c in commands)
+
+
 def test_plan_with_podman_saves_an_archive(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KDS_CACHE", str(tmp_path))
     archive = str(tmp_path / "images" / "python-ds-2026.11.tar")
@@ -121,18 +147,20 @@ def test_parse_clusters_ignores_blank_lines() -> None:
 class FakeRun:
     """Record commands; answer `kind get clusters` and `docker inspect` as told."""
 
-    def __init__(self, clusters: str = "", node_state: str = "running") -> None:
-        self.clusters, self.node_state = clusters, node_state
+    def __init__(self, clusters: str = "", node_state: str = "running", images: tuple[str, ...] = ()) -> None:
+        self.clusters, self.node_state, self.images = clusters, node_state, images
         self.calls: list[tuple[list[str], dict[str, str] | None]] = []
 
     def __call__(self, args: list[str], *, env: dict[str, str] | None = None, **_: object):
         self.calls.append((args, env))
-        out = ""
-        if args[:3] == ["kind", "get", "clusters"]:
+        out, code = "", 0
+        if args[1:3] == ["image", "inspect"]:
+            code = 0 if args[3] in self.images else 1
+        elif args[:3] == ["kind", "get", "clusters"]:
             out = self.clusters
         elif args[1:2] == ["inspect"]:
             out = self.node_state + "\n"
-        return subprocess.CompletedProcess(args, 0, out, "")
+        return subprocess.CompletedProcess(args, code, out, "")
 
 
 @pytest.fixture
@@ -151,8 +179,21 @@ def test_up_runs_the_plan_and_reports_each_step(fake: FakeRun) -> None:
     kind.up(progress=lines.append)
     commands = [args for args, _ in fake.calls]
     assert commands[0] == ["kind", "get", "clusters"]
-    assert commands[1][:3] == ["kind", "create", "cluster"]
-    assert commands[2:] == [
+    looked_up = [c[3] for c in commands if c[1:3] == ["image", "inspect"]]
+    assert looked_up == ["docker.io/kds/busybox:1.35", kind.NODE_IMAGE, kind.NODE_TAG]
+    commands = [c for c in commands[1:] if c[1:3] != ["image", "inspect"]]
+    assert commands[0] == [
+        "kind",
+        "create",
+        "cluster",
+        "--name",
+        "kds",
+        "--config",
+        str(kind.CONFIG_PATH),
+        "--wait",
+        "120s",
+    ]
+    assert commands[1:] == [
         [
             "docker",
             "build",
@@ -163,23 +204,22 @@ def test_up_runs_the_plan_and_reports_each_step(fake: FakeRun) -> None:
         ["kind", "load", "docker-image", "docker.io/kds/busybox:1.35", "--name", "kds"],
     ]
     assert len(lines) == 4 and "kind-kds" in lines[-1]
-    assert all(env == {} for _, env in fake.calls)
+    assert lines[1] == "building image docker.io/kds/busybox:1.35 (minutes the first time) ..."
+    assert all(env == {} for args, env in fake.calls if args[0] == "kind")
 
 
 def test_up_is_idempotent_for_an_existing_cluster(fake: FakeRun) -> None:
-    fake.clusters = "kds\n"
+    fake.clusters, fake.images = "kds\n", ("docker.io/kds/busybox:1.35",)
     kind.up(progress=lambda _: None)
     commands = [args for args, _ in fake.calls]
     assert ["kind", "export", "kubeconfig", "--name", "kds"] in commands
-    assert not any(c[:3] == ["kind", "create", "cluster"] for c in commands)
+    assert not any(c[:3] == ["kind", "create", "cluster"] or c[1] == "build" for c in commands)
 
 
-def test_up_with_podman_names_the_provider(
-    fake: FakeRun, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_up_with_podman_names_the_provider(fake: FakeRun, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(kind, "container_engine", lambda: "podman")
     kind.up(progress=lambda _: None)
-    assert all(env == {"KIND_EXPERIMENTAL_PROVIDER": "podman"} for _, env in fake.calls)
+    assert all(env == {"KIND_EXPERIMENTAL_PROVIDER": "podman"} for args, env in fake.calls if args[0] == "kind")
     assert (tmp_path / "cache" / "images").is_dir()
 
 

@@ -91,3 +91,30 @@ def test_pki_has_the_names_clients_use(tmp_path: Path) -> None:
     before = (tmp_path / "ca.crt").read_bytes()
     pki.ensure_pki(tmp_path, node_name="kds-control-plane", node_ip="10.244.0.1", api_service_ip="10.96.0.1")
     assert (tmp_path / "ca.crt").read_bytes() == before, "a second start keeps the cluster's identity"
+
+
+SAVED = """*nat
+:PREROUTING ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:KUBE-SERVICES - [0:0]
+:CNI-abc - [0:0]
+:DOCKER - [0:0]
+-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+-A POSTROUTING -s 10.244.0.5/32 -m comment --comment "name: \\"kds\\" id: \\"f00\\"" -j CNI-abc
+-A POSTROUTING -o docker0 -j MASQUERADE
+-A CNI-abc -d 10.244.0.0/24 -j ACCEPT
+-A DOCKER -i docker0 -j RETURN
+COMMIT
+"""
+
+
+def test_iptables_cleanup_removes_only_ours() -> None:
+    plan = local.iptables_cleanup_plan(SAVED)
+    assert ["-t", "nat", "-D", "PREROUTING", "-m", "comment", "--comment", "kubernetes service portals",
+            "-j", "KUBE-SERVICES"] in plan
+    assert ["-t", "nat", "-D", "POSTROUTING", "-s", "10.244.0.5/32", "-m", "comment", "--comment",
+            'name: "kds" id: "f00"', "-j", "CNI-abc"] in plan
+    assert ["-t", "nat", "-X", "KUBE-SERVICES"] in plan and ["-t", "nat", "-X", "CNI-abc"] in plan
+    assert not any("DOCKER" in arg or "docker0" in arg for args in plan for arg in args), "others' rules stay"
+    deletes = [i for i, a in enumerate(plan) if "-D" in a]
+    assert max(deletes) < plan.index(["-t", "nat", "-F", "CNI-abc"]), "jumps go before their chains"
