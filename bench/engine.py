@@ -94,15 +94,15 @@ def descendants(pid: int) -> list[int]:
 
 
 def engine_memory_mib() -> dict[str, float]:
+    """RSS of the engine's own processes, and apart from them the shims and pods running now."""
     time.sleep(20)  # let the cluster settle into idle
-    per = {}
-    for name, pid in local.status()["components"].items():
-        per[name] = rss_kib(pid) / 1024 if pid else 0.0
+    per = {name: rss_kib(pid) / 1024 if pid else 0.0 for name, pid in local.status()["components"].items()}
+    per["engine total"] = sum(per.values())
     shims = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
              and (p / "cmdline").exists() and b"containerd-shim-runc-v2" in (p / "cmdline").read_bytes()[:300]]
-    per["containerd-shims"] = sum(rss_kib(p) for p in shims) / 1024
-    per["pods (coredns, provisioner, pause)"] = sum(rss_kib(d) for p in shims for d in descendants(p)) / 1024
-    per["total"] = sum(per.values())
+    per["containerd shims (one per pod)"] = sum(rss_kib(p) for p in shims) / 1024
+    per["containers of every running pod"] = sum(rss_kib(d) for p in shims for d in descendants(p)) / 1024
+    per["pods running"] = len(shims)
     return {k: round(v, 1) for k, v in per.items()}
 
 
@@ -120,8 +120,8 @@ def kwok_peer() -> dict:
             "--kube-scheduler-binary", str(cached_binary("kube-scheduler")),
             "--etcd-binary", str(cached_binary("etcd")),
             "--kwok-controller-binary", str(cached_binary("kwok")),
-            "--kube-apiserver-port", "16443", "--etcd-port", "12379", "--etcd-peer-port", "12380",
-            "--wait", "120s"]
+            "--kube-apiserver-port", "16443", "--etcd-port", "12379", "--kube-controller-manager-port", "20257",
+            "--kube-scheduler-port", "20259", "--controller-port", "20300", "--wait", "120s"]
     start = time.monotonic()
     proc = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
     seconds = time.monotonic() - start

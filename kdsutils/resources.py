@@ -166,7 +166,7 @@ def delete(
 
     Examples:
         >>> delete("pod", "hello")  # doctest: +SKIP
-        pod "hello" deleted
+        pod "hello" deleted from lesson-pods namespace
     """
     context = require_course_context()
     ns = effective_namespace(namespace)

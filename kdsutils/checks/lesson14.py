@@ -15,8 +15,18 @@ from kdsutils.kube import api_client, effective_namespace
 _IP_URL = re.compile(r"://\d{1,3}(\.\d{1,3}){3}")
 
 
-def _read(read: Any, name: str) -> Any:
-    """Return the object `read(name, namespace)` finds in the exercise namespace, or None if absent."""
+def read_namespaced(read: Any, name: str) -> Any:
+    """Return the object that `read` (a client's ``read_namespaced_*`` method) finds, or None.
+
+    The later lessons' checks use it too.
+
+    Args:
+        read: For example ``client.CoreV1Api(api_client()).read_namespaced_pod``.
+        name: The object's name, looked up in the exercise's namespace.
+
+    Returns:
+        The object, or None when there is no such object.
+    """
     try:
         return read(name, effective_namespace(), _request_timeout=15)
     except ApiException as exc:
@@ -44,21 +54,22 @@ def _ready_endpoints(service: str) -> int:
 )
 def services_ex1() -> Iterator[tuple[bool, str]]:
     """Check a 2-replica Deployment `web` and a Service `web` on port 80 that reaches its Pods on 8000."""
-    deploy = _read(client.AppsV1Api(api_client()).read_namespaced_deployment, "web")
+    deploy = read_namespaced(client.AppsV1Api(api_client()).read_namespaced_deployment, "web")
     if deploy is None:
         yield False, "there is a Deployment named web"
         return
     ready = deploy.status.ready_replicas or 0
     yield ready == 2, f"Deployment web has 2 ready replicas (it has {ready})"
-    svc = _read(client.CoreV1Api(api_client()).read_namespaced_service, "web")
+    svc = read_namespaced(client.CoreV1Api(api_client()).read_namespaced_service, "web")
     if svc is None:
         yield False, "there is a Service named web"
         return
     yield True, "there is a Service named web"
     ports = svc.spec.ports or []
     by_port = {p.port: p for p in ports}
-    yield 80 in by_port, "the Service listens on port 80" + (
-        "" if 80 in by_port else f" (its ports: {sorted(by_port)})"
+    yield (
+        80 in by_port,
+        "the Service listens on port 80" + ("" if 80 in by_port else f" (its ports: {sorted(by_port)})"),
     )
     if 80 in by_port:
         target = str(by_port[80].target_port)
@@ -79,7 +90,7 @@ def services_ex1() -> Iterator[tuple[bool, str]]:
 def services_ex2() -> Iterator[tuple[bool, str]]:
     """Check a finished Pod `client` that fetched http://web/ by name and got the directory listing."""
     core = client.CoreV1Api(api_client())
-    pod = _read(core.read_namespaced_pod, "client")
+    pod = read_namespaced(core.read_namespaced_pod, "client")
     if pod is None:
         yield False, "there is a Pod named client"
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,8 +59,10 @@ def build(name: str, *, progress: Callable[[str], None] = print) -> Path:
     if path.exists():
         return path
     progress(f"Building image {reference(name)} (first time only)")
+    start = time.monotonic()
     run(["bash", str(ENGINE_DIR / "build-image.sh"), name, reference(name), str(path), str(REPO)],
         timeout=1800, stream=True, fix="read the build output above; `make engine` retries")
+    (path.parent / f"{name}.seconds").write_text(str(round(time.monotonic() - start)))
     for old in path.parent.glob(f"{name}-*.tar"):
         if old != path:
             old.unlink()  # an earlier recipe's archive

@@ -63,12 +63,14 @@ def cached_binary(name: str) -> Path | None:
 
 
 def build_report() -> dict:
-    """Build seconds per component (as recorded when it was built) and the cache's size."""
+    """Build seconds per component and image (as recorded when built) and the cache's size."""
     built = {}
     for folder in sorted((cache_dir() / "bin").glob("*")):
         seconds = folder / ".seconds"
         if seconds.exists():
             built[folder.name] = int(seconds.read_text())
+    for seconds in sorted((cache_dir() / "images").glob("*.seconds")):
+        built[f"image {seconds.stem}"] = int(seconds.read_text())
     size = sum(f.stat().st_size for f in cache_dir().rglob("*") if f.is_file() and not f.is_symlink())
     return {"component_build_seconds": built, "total_build_seconds": sum(built.values()),
             "cache_size_mib": round(size / 2**20)}

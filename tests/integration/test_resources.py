@@ -193,7 +193,7 @@ def test_get_shows_kubectls_table_or_a_dataframe(ns: str) -> None:
 
 def test_delete_waits_until_the_object_is_gone(ns: str) -> None:
     _sleeper(ns)
-    assert delete("pod", "sleeper", namespace=ns) == 'pod "sleeper" deleted'
+    assert delete("pod", "sleeper", namespace=ns) == f'pod "sleeper" deleted from {ns} namespace'
     assert not _exists("pod", "sleeper", ns)
     with pytest.raises(CommandError, match="NotFound"):
         delete("pod", "sleeper", namespace=ns)
@@ -304,7 +304,9 @@ def test_logs_previous_shows_the_run_before_a_crash(ns: str) -> None:
         "[ $n -gt 1 ] || exit 1; " + SLEEP[2]
     )
     apply(pod("crashy", BUSYBOX_IMAGE, ["sh", "-c", script], volumes={"/state": "emptydir"}), namespace=ns)
-    wait("pod", "crashy", for_="condition=Ready", namespace=ns, timeout=120)
+    restarted = "jsonpath={.status.containerStatuses[0].restartCount}=1"
+    wait("pod", "crashy", for_=restarted, namespace=ns, timeout=120)
+    wait("pod", "crashy", for_="condition=Ready", namespace=ns, timeout=60)
     assert logs("crashy", namespace=ns) == "run 2"
     assert logs("crashy", namespace=ns, previous=True) == "run 1"
 
