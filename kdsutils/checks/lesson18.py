@@ -154,7 +154,8 @@ def namespaces_ex3(answer: object = None) -> Iterator[tuple[bool, str]]:
     yield not unknown, "every action is one of the list in the task" + (f" (not: {unknown})" if unknown else "")
     ns = effective_namespace()
     account = _read(client.CoreV1Api(api_client()).read_namespaced_service_account, "ci-bot", ns)
-    yield account is not None, f"there is a ServiceAccount named ci-bot in {ns} (run the setup cell)"
+    made = account is not None
+    yield made, f"there is a ServiceAccount named ci-bot in {ns}" + ("" if made else " (run the cell that creates it)")
     if account is None or unknown:
         return
     allowed = {action for action in ACTIONS if may("ci-bot", ns, action)}
