@@ -16,7 +16,7 @@ Examples:
 
 from kdsutils import manifests
 from kdsutils.checks import check
-from kdsutils.diagnose import diagnose
+from kdsutils.diagnosis import diagnose
 from kdsutils.errors import KdsError
 from kdsutils.lesson import lesson
 from kdsutils.resources import apply, delete, events, exec, get, helm, kubectl, logs, port_forward, wait

@@ -35,6 +35,20 @@ def read_namespaced(read: Any, name: str) -> Any:
         raise
 
 
+def item(ok: bool, text: str, seen: str) -> tuple[bool, str]:
+    """Return a check item that adds what was actually seen, in brackets, only when it is wrong.
+
+    Args:
+        ok: Whether the item holds.
+        text: The item, phrased so that both ✔ and ✘ read well.
+        seen: What the cluster shows instead, such as ``"it has 1"``.
+
+    Returns:
+        The ``(ok, text)`` pair a checker yields.
+    """
+    return ok, text if ok else f"{text} ({seen})"
+
+
 def _ready_endpoints(service: str) -> int:
     slices = client.DiscoveryV1Api(api_client()).list_namespaced_endpoint_slice(
         effective_namespace(), label_selector=f"kubernetes.io/service-name={service}", _request_timeout=15
@@ -59,7 +73,7 @@ def services_ex1() -> Iterator[tuple[bool, str]]:
         yield False, "there is a Deployment named web"
         return
     ready = deploy.status.ready_replicas or 0
-    yield ready == 2, f"Deployment web has 2 ready replicas (it has {ready})"
+    yield item(ready == 2, "Deployment web has 2 ready replicas", f"it has {ready}")
     svc = read_namespaced(client.CoreV1Api(api_client()).read_namespaced_service, "web")
     if svc is None:
         yield False, "there is a Service named web"
@@ -67,19 +81,16 @@ def services_ex1() -> Iterator[tuple[bool, str]]:
     yield True, "there is a Service named web"
     ports = svc.spec.ports or []
     by_port = {p.port: p for p in ports}
-    yield (
-        80 in by_port,
-        "the Service listens on port 80" + ("" if 80 in by_port else f" (its ports: {sorted(by_port)})"),
-    )
+    yield item(80 in by_port, "the Service listens on port 80", f"its ports: {sorted(by_port)}")
     if 80 in by_port:
         target = str(by_port[80].target_port)
-        yield target == "8000", f"port 80 sends traffic to port 8000 of the Pods (it sends to {target})"
+        yield item(target == "8000", "port 80 sends traffic to port 8000 of the Pods", f"it sends to {target}")
     selector = svc.spec.selector or {}
     labels = deploy.spec.template.metadata.labels or {}
     matches = bool(selector) and all(labels.get(k) == v for k, v in selector.items())
     yield matches, f"the Service's selector {selector or '(none)'} matches the labels of web's Pods"
     endpoints = _ready_endpoints("web")
-    yield endpoints == 2, f"the Service has 2 ready endpoints (it has {endpoints})"
+    yield item(endpoints == 2, "the Service has 2 ready endpoints", f"it has {endpoints}")
 
 
 @checker(
@@ -98,7 +109,7 @@ def services_ex2() -> Iterator[tuple[bool, str]]:
     by_name = re.search(r"://web(\.[a-z0-9.-]+)?(:\d+)?(/|\s|$)", words) is not None
     yield by_name and not _IP_URL.search(words), "client calls the Service by its name, web (not an IP)"
     phase = pod.status.phase
-    yield phase == "Succeeded", f"client ran and exited successfully (its phase is {phase})"
+    yield item(phase == "Succeeded", "client ran and exited successfully", f"its phase is {phase}")
     if phase != "Succeeded":
         return
     text = core.read_namespaced_pod_log("client", effective_namespace(), _request_timeout=15)

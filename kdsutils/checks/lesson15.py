@@ -9,7 +9,7 @@ from typing import Any
 from kubernetes import client
 
 from kdsutils.checks import checker
-from kdsutils.checks.lesson14 import read_namespaced
+from kdsutils.checks.lesson14 import item, read_namespaced
 from kdsutils.kube import api_client, effective_namespace
 
 
@@ -32,7 +32,7 @@ def _takes_variable_from_configmap(container: Any, variable: str, configmap: str
 
 def _ran(pod: Any) -> tuple[bool, str]:
     phase = pod.status.phase
-    return phase == "Succeeded", f"{pod.metadata.name} ran and exited successfully (its phase is {phase})"
+    return item(phase == "Succeeded", f"{pod.metadata.name} ran and exited successfully", f"its phase is {phase}")
 
 
 def _logs(name: str) -> str:
@@ -52,7 +52,7 @@ def config_ex1() -> Iterator[tuple[bool, str]]:
         yield False, "there is a ConfigMap named model-config"
         return
     value = (configmap.data or {}).get("THRESHOLD")
-    yield value is not None and value.strip() == "0.7", f"model-config sets THRESHOLD to 0.7 (it sets {value!r})"
+    yield item(value is not None and value.strip() == "0.7", "model-config sets THRESHOLD to 0.7", f"it sets {value!r}")
     pod = read_namespaced(core.read_namespaced_pod, "scorer")
     if pod is None:
         yield False, "there is a Pod named scorer"

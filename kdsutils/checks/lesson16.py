@@ -10,7 +10,7 @@ from typing import Any
 from kubernetes import client
 
 from kdsutils.checks import checker
-from kdsutils.checks.lesson14 import read_namespaced
+from kdsutils.checks.lesson14 import item, read_namespaced
 from kdsutils.kube import api_client, effective_namespace
 from kdsutils.manifests import PYTHON_DS_IMAGE
 
@@ -50,7 +50,7 @@ def jobs_ex1(answer: object = None) -> Iterator[tuple[bool, str]]:
         .list_namespaced_job(effective_namespace(), label_selector="sweep=trees", _request_timeout=15)
         .items
     )
-    yield len(jobs) >= 3, f"there are three Jobs labelled sweep=trees (there are {len(jobs)})"
+    yield item(len(jobs) >= 3, "there are three Jobs labelled sweep=trees", f"there are {len(jobs)}")
     if not jobs:
         return
     settings = {_env(job, "N_ESTIMATORS") for job in jobs}
@@ -59,7 +59,7 @@ def jobs_ex1(answer: object = None) -> Iterator[tuple[bool, str]]:
         "each Job sets a different N_ESTIMATORS",
     )
     waiting = sorted(job.metadata.name for job in jobs if not job.status.succeeded)
-    yield not waiting, "all of them are complete" + (f" (not yet: {', '.join(waiting)})" if waiting else "")
+    yield item(not waiting, "all of them are complete", f"not yet: {', '.join(waiting)}")
     if waiting:
         return
     scores = [score for score in map(_accuracy, jobs) if score is not None]
@@ -87,9 +87,9 @@ def jobs_ex2() -> Iterator[tuple[bool, str]]:
         return
     yield True, "there is a CronJob named nightly-score"
     schedule = " ".join(cron.spec.schedule.split())
-    yield schedule == "30 2 * * *", f"it runs every day at 02:30 (its schedule is {cron.spec.schedule!r})"
+    yield item(schedule == "30 2 * * *", "it runs every day at 02:30", f"its schedule is {cron.spec.schedule!r}")
     images = [c.image for c in cron.spec.job_template.spec.template.spec.containers]
-    yield PYTHON_DS_IMAGE in images, f"it runs the course image {PYTHON_DS_IMAGE} (it runs {', '.join(images)})"
+    yield item(PYTHON_DS_IMAGE in images, f"it runs the course image {PYTHON_DS_IMAGE}", f"it runs {', '.join(images)}")
     jobs = batch.list_namespaced_job(effective_namespace(), _request_timeout=15).items
     runs = [
         job
@@ -97,11 +97,5 @@ def jobs_ex2() -> Iterator[tuple[bool, str]]:
         if any(ref.kind == "CronJob" and ref.name == "nightly-score" for ref in job.metadata.owner_references or [])
     ]
     done = [job for job in runs if job.status.succeeded]
-    yield (
-        bool(done),
-        (
-            "a Job created from it has completed"
-            if done or not runs
-            else f"a Job created from it has completed ({runs[0].metadata.name} has not yet)"
-        ),
-    )
+    seen = f"{runs[0].metadata.name} has not yet" if runs else "no Job was created from it yet"
+    yield item(bool(done), "a Job created from it has completed", seen)

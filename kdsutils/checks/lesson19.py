@@ -13,6 +13,7 @@ from kubernetes.utils import parse_quantity
 
 from kdsutils.checks import checker
 from kdsutils.kube import api_client, effective_namespace
+from kdsutils.resources import logs
 
 #: What the reader Pod of storage_ex2 prints once it has loaded the model, such as "loaded LogisticRegression".
 LOADED = re.compile(r"^loaded \w+", re.MULTILINE)
@@ -97,5 +98,6 @@ def storage_ex2() -> Iterator[tuple[bool, str]]:
         yield from items
         if not all(ok for ok, _ in items):
             return
-    logs = client.CoreV1Api(api_client()).read_namespaced_pod_log("reader", ns, _request_timeout=15)
-    yield bool(LOADED.search(logs)), "reader printed 'loaded <the model's class name>'"
+    # kubectl, not the Python client: its read_namespaced_pod_log returns the text as "b'...'".
+    printed = logs("reader", namespace=ns, timeout=15)
+    yield bool(LOADED.search(printed)), "reader printed 'loaded <the model's class name>'"

@@ -660,7 +660,7 @@ def build(*, progress: Progress = print) -> None:
     reason = supported()
     if reason:
         raise EngineError(reason, fix="use kind (`kds up --backend kind`) or run as root on Linux")
-    progress("Building the local engine (first time only: about 15-25 minutes on 2 cores)")
+    progress("Building the local engine: parts already built are skipped (a first build takes 15-25 minutes)")
     run(["bash", str(ENGINE_DIR / "host-packages.sh")], stream=True, timeout=1800,
         fix="install the packages it names, then run `kds up` again")
     run(["bash", str(ENGINE_DIR / "build.sh")], stream=True, timeout=7200,

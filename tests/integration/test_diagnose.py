@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kdsutils._run import run
-from kdsutils.diagnose import Diagnosis, diagnose
+from kdsutils.diagnosis import Diagnosis, diagnose
 from kdsutils.errors import ToolMissing
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]

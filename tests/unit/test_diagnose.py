@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from kdsutils.diagnose import Diagnosis, Finding, Snapshot, diagnose, explain, pod_findings
+import kdsutils.diagnosis as diagnose_module
+from kdsutils.diagnosis import Diagnosis, Finding, Snapshot, diagnose, explain, pod_findings
 from kdsutils.errors import KdsError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diagnose"
-# The package re-exports the function `diagnose`, which hides the module of the same name.
-diagnose_module = importlib.import_module("kdsutils.diagnose")
 
 
 def load(name: str) -> Snapshot:
@@ -274,15 +272,9 @@ def test_fetch_a_missing_pod_lists_the_others(monkeypatch: pytest.MonkeyPatch) -
 
 def test_fetch_reads_node_images_only_for_pull_problems(monkeypatch: pytest.MonkeyPatch) -> None:
     snap = load("pod-imagepull")
-    nodes = {
-        "items": [
-            {
-                "status": {
-                    "images": [{"names": ["docker.io/kds/python-ds@sha256:ab", "docker.io/kds/python-ds:2026.11"]}]
-                }
-            }
-        ]
-    }
+    names = ["docker.io/kds/python-ds@sha256:ab", "docker.io/kds/python-ds:2026.11"]
+    untagged = {"names": None, "sizeBytes": 782926205}  # as a node lists an image untagged by a rebuild
+    nodes = {"items": [{"status": {"images": [{"names": names}, untagged]}}]}
     fake = FakeKubectl({("kubectl", "get", "pod", "trainer"): snap.obj, ("kubectl", "get", "nodes"): nodes})
     monkeypatch.setattr(diagnose_module, "run", fake)
     d = diagnose("pod", "trainer", namespace="lesson-debugging")

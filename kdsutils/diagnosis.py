@@ -899,7 +899,7 @@ def _node_images() -> list[str]:
             n
             for node in nodes
             for image in node.get("status", {}).get("images", [])
-            for n in image.get("names", [])
+            for n in image.get("names") or []  # an untagged image has no names
             if "@sha256:" not in n
         }
     )
