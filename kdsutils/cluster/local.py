@@ -9,6 +9,7 @@ so one stored notebook output serves both backends.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import json
@@ -303,8 +304,6 @@ def user_kubeconfig_path() -> Path:
 
 def _embedded_admin_kubeconfig(state: Path) -> dict:
     """The admin kubeconfig with certificates embedded, so it survives being copied."""
-    import base64
-
     pki = state / "pki"
 
     def b64(name: str) -> str:
@@ -355,10 +354,6 @@ def supported() -> str | None:
     if not Path("/sys/fs/cgroup").is_dir() or not any(Path("/sys/fs/cgroup").iterdir()):
         return "No cgroup filesystem is mounted at /sys/fs/cgroup; containers cannot be limited."
     return None
-
-
-def _first_existing(paths: list[str]) -> str | None:
-    return next((p for p in paths if Path(p).exists()), None)
 
 
 def host_problems() -> list[str]:
@@ -770,9 +765,3 @@ def _remove_context() -> None:
     if config.get("current-context") == CONTEXT:
         config["current-context"] = ""
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-
-
-@contextlib.contextmanager
-def admin_env() -> Iterator[dict[str, str]]:
-    """Environment with KUBECONFIG pointing at the admin kubeconfig (for tests and benches)."""
-    yield {**os.environ, "KUBECONFIG": str(state_dir() / "config" / "admin.kubeconfig")}

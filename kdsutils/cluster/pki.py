@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from kdsutils.errors import EngineError
+
 VALID_FOR = dt.timedelta(days=3650)
 
 
@@ -121,7 +123,9 @@ def ensure_pki(directory: Path, *, node_name: str, node_ip: str, api_service_ip:
         _write(ca_crt, ca_cert.public_bytes(serialization.Encoding.PEM))
     ca_cert = x509.load_pem_x509_certificate(ca_crt.read_bytes())
     ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
-    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise EngineError(f"{ca_key_path} is not a key this engine made.",
+                          fix="`kds delete` wipes the cluster's data so `kds up` can make a new one")
     for spec in cert_specs(node_name, node_ip, api_service_ip):
         crt = directory / f"{spec.name}.crt"
         if crt.exists():
