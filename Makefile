@@ -38,7 +38,7 @@ lint: venv
 	$(BIN)/ruff check .
 
 unit: venv
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q tests/unit --doctest-modules kdsutils
 
 ## cluster-tests: the engine smoke suite and the helpers' integration tests (start the cluster)
 cluster-tests: venv

@@ -3,15 +3,17 @@
 Every name copies a kubectl verb, so what you learn here works at a terminal too.
 
 Examples:
-    >>> import kdsutils as kds                          # doctest: +SKIP
-    >>> lesson = kds.lesson("pods")                     # a fresh namespace, lesson-pods
-    >>> kds.kubectl("get", "pods")                      # $ kubectl get pods -n lesson-pods
-    >>> kds.apply(kds.manifests.pod("hello", kds.manifests.PYTHON_DS_IMAGE, ["python3", "-V"]))
-    >>> kds.wait("pod", "hello", for_="phase=Succeeded")
-    >>> kds.logs("hello")
-    >>> kds.diagnose("pod", "hello")                    # why is it not working?
-    >>> kds.check("pods_ex1")                           # is my exercise right?
-    >>> lesson.cleanup()
+    A lesson in a few lines::
+
+        import kdsutils as kds
+        lesson = kds.lesson("pods")             # a fresh namespace, lesson-pods
+        kds.kubectl("get", "pods")              # $ kubectl get pods -n lesson-pods
+        kds.apply(kds.manifests.pod("hello", kds.manifests.PYTHON_DS_IMAGE, ["python3", "-V"]))
+        kds.wait("pod", "hello", for_="phase=Succeeded")
+        kds.logs("hello")
+        kds.diagnose("pod", "hello")            # why is it not working?
+        kds.check("pods_ex1")                   # is my exercise right?
+        lesson.cleanup()
 """
 
 from kdsutils import manifests

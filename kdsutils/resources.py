@@ -565,6 +565,52 @@ def _port_in_use(port: int) -> bool:
     return False
 
 
+def _launch(args: list[str], timeout: float) -> tuple[subprocess.Popen[str], int, queue.Queue[str | None]]:
+    """Start `kubectl port-forward`; return it, its local port, and its output (None at exit)."""
+    # A process that runs in the background cannot go through `run`, which waits for its end.
+    proc = subprocess.Popen(
+        [find_tool("kubectl"), *args[1:]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            _stop(proc)
+            raise CommandError(args, -1, "".join(seen) + f"not forwarding after {timeout:g} s") from None
+        if line is None:
+            raise CommandError(
+                args, proc.wait(), "".join(seen), fix="the target must exist and run: see get('pods') and events()"
+            )
+        seen.append(line)
+        ready = re.match(r"Forwarding from 127\.0\.0\.1:(\d+)", line)
+        if ready:
+            return proc, int(ready.group(1)), lines
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
 def port_forward(
     target: str,
@@ -576,7 +622,9 @@ def port_forward(
 ) -> Iterator[str]:
     """Forward a local port to a Pod or Service while the `with` block runs.
 
-    Runs `kubectl port-forward` in the background, like a second terminal would.
+    Runs `kubectl port-forward` in the background, like a second terminal would. kubectl
+    gives up after the first connection that fails (for example, to a server that is still
+    starting); this helper then starts it again on the same port, so the URL keeps working.
 
     Args:
         target: ``<pod>``, ``svc/<name>`` or ``deployment/<name>``.
@@ -590,7 +638,7 @@ def port_forward(
 
     Raises:
         KdsError: when `local_port` is already in use.
-        CommandError: when kubectl cannot forward (for example, the Pod is not running).
+        CommandError: when kubectl cannot forward (for example, the Pod does not exist).
 
     Examples:
         >>> import urllib.request
@@ -604,52 +652,42 @@ def port_forward(
             f"Local port {local_port} is already in use (another port_forward or program listens on it).",
             fix="pick another local_port=, or leave it out to get a free one",
         )
-    ports = f"{local_port or ''}:{remote_port}"
-    args = ["kubectl", "port-forward", target, ports, "-n", ns, "--address", "127.0.0.1"]
-    # A long-running process cannot go through `run`, which waits for the command to end.
-    proc = subprocess.Popen(
-        [find_tool("kubectl"), *args[1:]],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
 
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
+    def command(port: int | None) -> list[str]:
+        return ["kubectl", "port-forward", target, f"{port or ''}:{remote_port}", "-n", ns, "--address", "127.0.0.1"]
 
-    threading.Thread(target=read, daemon=True).start()
-    seen: list[str] = []
-    try:
-        deadline = time.monotonic() + timeout
+    proc, port, lines = _launch(command(local_port), timeout)
+    current = {"proc": proc}
+    lock = threading.Lock()
+    stopping = threading.Event()
+
+    def keep_alive(lines: queue.Queue[str | None]) -> None:
         while True:
-            try:
-                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise CommandError(args, -1, "".join(seen) or f"not ready after {timeout:g} s") from None
-            if line is None:
-                raise CommandError(
-                    args,
-                    proc.wait(),
-                    "".join(seen),
-                    fix=f"the target must exist and be running: get('pods') and events() in {ns} show why",
-                )
-            seen.append(line)
-            ready = re.match(r"Forwarding from 127\.0\.0\.1:(\d+)", line)
-            if ready:
+            while lines.get() is not None:  # drain kubectl's output until it exits
+                pass
+            while not stopping.wait(1.0):  # restart it, once a second until it forwards again
+                try:
+                    proc, _, lines = _launch(command(port), timeout)
+                except KdsError:
+                    continue
+                with lock:
+                    if stopping.is_set():
+                        _stop(proc)
+                        return
+                    current["proc"] = proc
                 break
-        yield f"http://127.0.0.1:{ready.group(1)}"
+            else:
+                return
+
+    keeper = threading.Thread(target=keep_alive, args=(lines,), daemon=True)
+    keeper.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stopping.set()
+        with lock:
+            _stop(current["proc"])
+        keeper.join(timeout=timeout + 10)
 
 
 # ------------------------------------------------------------------- kubectl, helm
@@ -697,9 +735,7 @@ def _with_namespace(args: tuple[str, ...], no_namespace_verbs: set[str]) -> list
     return [*args[:cut], "-n", ns, *args[cut:]]
 
 
-def _cli(
-    tool: str, args: tuple[str, ...], read_only: set[str], no_namespace: set[str], timeout: float
-) -> Text:
+def _cli(tool: str, args: tuple[str, ...], read_only: set[str], no_namespace: set[str], timeout: float) -> Text:
     verb = next((a for a in args if not a.startswith("-")), "")
     if verb not in read_only:
         require_course_context()

@@ -113,7 +113,7 @@ def yaml_ex3() -> Iterator[tuple[bool, str]]:
         yield False, "there is a Pod named clean (do exercise yaml_ex1 first)"
         return
     label = (pod.metadata.labels or {}).get("team")
-    yield label == "ml", f"Pod clean has the label team=ml (it has team={label})"
+    yield label == "ml", "Pod clean has the label team=ml" + ("" if label == "ml" else f" (it has team={label})")
     applied = _applied(pod)
     if applied is None:
         yield False, "Pod clean was created with `kubectl apply -f`"

@@ -14,7 +14,7 @@ from kdsutils.checks import checker
 from kdsutils.kube import api_client, effective_namespace
 
 #: The namespace namespaces_ex1 asks for; the `lesson-` prefix lets the course find leftovers.
-SANDBOX = "lesson-sandbox"
+SANDBOX = "lesson-namespaces-sandbox"
 #: The quota namespaces_ex1 asks for, as ResourceQuota `spec.hard` writes it.
 SANDBOX_QUOTA = {"pods": "5", "requests.cpu": "2", "requests.memory": "4Gi"}
 
@@ -100,7 +100,7 @@ def actions_of(answer: object) -> set[str] | None:
     f"--hard=pods=5,requests.cpu=2,requests.memory=4Gi -n {SANDBOX}`",
 )
 def namespaces_ex1() -> Iterator[tuple[bool, str]]:
-    """Check the namespace `lesson-sandbox` and its ResourceQuota `team-quota`."""
+    """Check the namespace `lesson-namespaces-sandbox` and its ResourceQuota `team-quota`."""
     core = client.CoreV1Api(api_client())
     ns = _read(core.read_namespace, SANDBOX)
     yield ns is not None, f"there is a namespace named {SANDBOX}"

@@ -216,14 +216,9 @@ def test_delete_without_wait_returns_while_the_pod_terminates(ns: str) -> None:
 
 def test_wait_for_ready_phase_and_jsonpath(ns: str) -> None:
     apply(pod("sleeper", BUSYBOX_IMAGE, SLEEP), namespace=ns)
-    assert (
-        wait("pod", "sleeper", for_="condition=Ready", namespace=ns, timeout=90)
-        == "pod/sleeper condition met"
-    )
+    assert wait("pod", "sleeper", for_="condition=Ready", namespace=ns, timeout=90) == "pod/sleeper condition met"
     assert _kubectl_json("get", "pod", "sleeper", "-n", ns)["status"]["phase"] == "Running"
-    assert (
-        wait("pods", "sleeper", for_="phase=Running", namespace=ns, timeout=10) == "pod/sleeper condition met"
-    )
+    assert wait("pods", "sleeper", for_="phase=Running", namespace=ns, timeout=10) == "pod/sleeper condition met"
     assert wait("po", "sleeper", for_="jsonpath={.status.podIP}", namespace=ns, timeout=10)
 
 
@@ -232,10 +227,7 @@ def test_wait_follows_an_object_that_does_not_exist_yet(ns: str) -> None:
     started = time.monotonic()
     timer.start()
     try:
-        assert (
-            wait("configmap", "later", for_="create", namespace=ns, timeout=30)
-            == "configmap/later condition met"
-        )
+        assert wait("configmap", "later", for_="create", namespace=ns, timeout=30) == "configmap/later condition met"
     finally:
         timer.join()
     assert time.monotonic() - started >= 2
@@ -269,10 +261,7 @@ def test_wait_complete_for_jobs_and_a_failed_job_stops_the_wait_at_once(ns: str)
 
 def test_wait_rollout_waits_for_every_replica(ns: str) -> None:
     apply(deployment("web", BUSYBOX_IMAGE, SLEEP, replicas=2), namespace=ns)
-    assert (
-        wait("deploy", "web", for_="rollout", namespace=ns, timeout=120)
-        == "deployment.apps/web condition met"
-    )
+    assert wait("deploy", "web", for_="rollout", namespace=ns, timeout=120) == "deployment.apps/web condition met"
     assert _kubectl_json("get", "deployment", "web", "-n", ns)["status"]["readyReplicas"] == 2
     frame = get("pods", namespace=ns, selector="app=web", as_frame=True)
     assert frame["READY"].tolist() == ["1/1", "1/1"]
@@ -381,6 +370,15 @@ def test_port_forward_reaches_a_service_and_closes_after_the_block(ns: str) -> N
         urllib.request.urlopen(url, timeout=5)
 
 
+def test_port_forward_keeps_working_while_the_server_is_still_starting(ns: str) -> None:
+    late = "trap 'exit 0' TERM; (sleep 6; cd /tmp && echo late > index.html && exec python3 -m http.server 8000) & wait"
+    apply(pod("late", PYTHON_DS_IMAGE, ["sh", "-c", late]), namespace=ns)
+    wait("pod", "late", for_="condition=Ready", namespace=ns, timeout=90)
+    with port_forward("late", 8000, namespace=ns) as url:
+        # The first requests find nothing listening, which makes kubectl itself exit.
+        assert _fetch(url + "/index.html", time.monotonic() + 40) == "late\n"
+
+
 def test_port_forward_to_something_missing_fails_with_kubectls_reason(ns: str) -> None:
     with pytest.raises(CommandError, match='pods "ghost" not found'), port_forward("ghost", 80, namespace=ns):
         pass
@@ -389,9 +387,7 @@ def test_port_forward_to_something_missing_fails_with_kubectls_reason(ns: str) -
 # ---------------------------------------------------------------- kubectl and helm
 
 
-def test_kubectl_echoes_the_command_and_returns_its_output(
-    ns: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_kubectl_echoes_the_command_and_returns_its_output(ns: str, capsys: pytest.CaptureFixture[str]) -> None:
     _sleeper(ns)
     kube.set_default_namespace(ns)
     out = kubectl("get", "pods")
@@ -428,9 +424,7 @@ def test_lesson_gives_a_fresh_labelled_default_namespace_and_cleans_up(cluster: 
     assert kube.default_namespace() is None
 
 
-def test_watch_prints_a_snapshot_without_a_widget_frontend(
-    ns: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_watch_prints_a_snapshot_without_a_widget_frontend(ns: str, capsys: pytest.CaptureFixture[str]) -> None:
     apply(deployment("web", BUSYBOX_IMAGE, SLEEP), namespace=ns)
     wait("deployment", "web", for_="rollout", namespace=ns, timeout=120)
     watch(ns)
