@@ -8,6 +8,7 @@ from kubernetes import client
 from urllib3.exceptions import HTTPError
 
 from kdsutils import kube
+from kdsutils._run import run
 from kdsutils.errors import ClusterNotReady
 from kdsutils.manifests import namespace as namespace_manifest
 from kdsutils.resources import apply, delete, wait
@@ -58,6 +59,13 @@ class Lesson:
         Examples:
             >>> lesson("pods").cleanup()  # doctest: +SKIP
         """
+        context = kube.require_course_context()
+        delete("namespace", self.namespace, ignore_not_found=True, wait=False, timeout=timeout)
+        # A terminating namespace accepts no new pods; shorten the grace period of the ones it has,
+        # since a shell or python running as a container's first process ignores SIGTERM and
+        # would hold the cleanup for the default 30 s.
+        run(["kubectl", "--context", context, "delete", "pods", "--all", "-n", self.namespace,
+             "--grace-period=1", "--wait=false", "--ignore-not-found"], check=False, timeout=timeout)
         delete("namespace", self.namespace, ignore_not_found=True, timeout=timeout)
         if kube.default_namespace() == self.namespace:
             kube.set_default_namespace(None)

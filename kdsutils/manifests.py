@@ -10,24 +10,15 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
+from kdsutils.cluster.images import IMAGES_DIR, reference  # noqa: F401 - IMAGES_DIR is part of this module's API
 from kdsutils.errors import ManifestError
 
-IMAGES_DIR = Path(__file__).resolve().parent.parent / "images"
-
-
-def _course_image(name: str, default_tag: str, images_dir: Path = IMAGES_DIR) -> str:
-    tag_file = images_dir / name / "TAG"
-    tag = tag_file.read_text().strip() if tag_file.is_file() else ""
-    return f"docker.io/kds/{name}:{tag or default_tag}"
-
-
 #: The course's Python image: python3 with pandas, scikit-learn and dask.
-PYTHON_DS_IMAGE = _course_image("python-ds", "2026.11")
+PYTHON_DS_IMAGE = reference("python-ds")
 #: A tiny image with a shell and the usual Unix tools.
-BUSYBOX_IMAGE = _course_image("busybox", "1.35")
+BUSYBOX_IMAGE = reference("busybox")
 
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import urllib3
 import yaml
 from kubernetes import client, watch
 from kubernetes.client import ApiException
@@ -489,7 +490,11 @@ def _wait_for(kind: str, name: str, for_: str, namespace: str, timeout: float) -
     selector = f"metadata.name={name}"
     obj: dict[str, Any] | None = None
     while (remaining := deadline - time.monotonic()) > 0:
-        found = res.get(namespace=ns, field_selector=selector, _request_timeout=min(remaining, 30))
+        try:
+            found = res.get(namespace=ns, field_selector=selector, _request_timeout=min(remaining, 30))
+        except urllib3.exceptions.HTTPError:
+            time.sleep(1)  # the API server is restarting: try again until the deadline
+            continue
         listing = found.to_dict()
         obj = listing["items"][0] if listing["items"] else None
         if test(obj):
@@ -511,6 +516,8 @@ def _wait_for(kind: str, name: str, for_: str, namespace: str, timeout: float) -
         except ApiException as exc:
             if exc.status != 410:  # 410 Gone: the watch fell too far behind; list again
                 raise
+        except urllib3.exceptions.HTTPError:
+            time.sleep(1)  # the API server closed the stream (a restart): list again until the deadline
     where = f" -n {ns}" if ns else ""
     raise WaitTimeout(
         f"Timed out after {timeout:g} s waiting for {label}{where} to reach {for_}.\n"
@@ -727,7 +734,7 @@ def _with_namespace(args: tuple[str, ...], no_namespace_verbs: set[str]) -> list
         ns is None
         or not args
         or args[0] in no_namespace_verbs
-        or any(a.split("=")[0] in ("-n", "--namespace", "-A", "--all-namespaces") for a in args)
+        or any(a.split("=")[0] in ("-n", "--namespace", "-A", "--all-namespaces", "--raw") for a in args)
         or any(kind in _CLUSTER_SCOPED for kind in kinds)
     ):
         return list(args)

@@ -49,7 +49,7 @@ def _team_pods(teams: dict[str, str]) -> Iterator[tuple[bool, str]]:
             + ("" if label == team else f" (it has team={label})" if label else " (it has no team label)"),
         )
         if _applied(pod) is None:
-            yield False, f"Pod {name} was created with `kubectl apply -f` (it was made another way)"
+            yield False, f"Pod {name} was created from a file with `kubectl apply -f` (not kubectl run or create)"
 
 
 def _names(answer: object) -> list[str] | None:
@@ -87,7 +87,7 @@ def yaml_ex2(answer: object = None) -> Iterator[tuple[bool, str]]:
     if not truth:
         yield False, "some Pods carry the label team=data-eng (do exercise yaml_ex1 first)"
         return
-    yield True, f"{len(truth)} Pods carry the label team=data-eng"
+    yield True, f"Pods with the label team=data-eng: {len(truth)}"
     given = _names(answer)
     if given is None:
         yield False, "pass the Pod names as a list: check('yaml_ex2', answer=['a', 'b'])"
@@ -116,7 +116,7 @@ def yaml_ex3() -> Iterator[tuple[bool, str]]:
     yield label == "ml", "Pod clean has the label team=ml" + ("" if label == "ml" else f" (it has team={label})")
     applied = _applied(pod)
     if applied is None:
-        yield False, "Pod clean was created with `kubectl apply -f`"
+        yield False, "Pod clean was created from a file with `kubectl apply -f` (not kubectl run or create)"
     elif applied:
         in_file = ((applied.get("metadata") or {}).get("labels") or {}).get("team")
         yield (

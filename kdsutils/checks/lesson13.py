@@ -86,6 +86,8 @@ def deployments_ex2() -> Iterator[tuple[bool, str]]:
     yield True, "there is a Deployment named api"
     changed = [rs for rs in _replica_sets("api") if _env(rs.spec.template).get("MODEL_VERSION") == "v2"]
     yield bool(changed), "a change setting MODEL_VERSION=v2 was rolled out (a ReplicaSet of api has it)"
+    if not changed:
+        return
     now = _env(deploy.spec.template).get("MODEL_VERSION")
     yield (
         now != "v2",
