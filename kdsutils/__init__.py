@@ -16,6 +16,8 @@ Examples:
         lesson.cleanup()
 """
 
+import sys
+
 from kdsutils import manifests
 from kdsutils.checks import check
 from kdsutils.diagnosis import diagnose
@@ -23,6 +25,26 @@ from kdsutils.errors import KdsError
 from kdsutils.lesson import lesson
 from kdsutils.resources import apply, delete, events, exec, get, helm, kubectl, logs, port_forward, wait
 from kdsutils.widgets import watch
+
+
+def _show_errors_plainly() -> None:
+    """In a notebook, show a KdsError as its message and fix, not as a traceback into kdsutils."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def handler(shell, etype, evalue, tb, tb_offset=None):
+        print(f"{etype.__name__}: {evalue}", file=sys.stderr)
+        return []  # the cell still fails; only the traceback into kdsutils is left out
+
+    shell.set_custom_exc((KdsError,), handler)
+
+
+_show_errors_plainly()
 
 __all__ = [
     "KdsError",
