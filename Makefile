@@ -68,8 +68,12 @@ _static/vendor/mermaid.min.js:
 	mv $@.partial $@
 
 ## browser: open the built site in headless Chromium (pages load cleanly, solutions fold, search works)
+# As root it runs in a network namespace of its own with only loopback: the cluster's veth
+# interfaces coming and going would otherwise abort page loads with ERR_NETWORK_CHANGED.
 browser: venv
-	$(BIN)/pytest -q tests/book
+	@if [ "$$(id -u)" = 0 ] && command -v unshare >/dev/null; then \
+	  unshare --net sh -c 'ip link set lo up && $(BIN)/pytest -q tests/book'; \
+	else $(BIN)/pytest -q tests/book; fi
 
 bench: venv
 	$(PY) bench/engine.py
