@@ -212,3 +212,23 @@ def test_port_forward_refuses_a_local_port_in_use(use_context: Callable[..., Pat
             port_forward("web", 80, local_port=port),
         ):
             pass
+
+
+def test_can_i_no_is_an_answer_not_an_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    import subprocess as sp
+
+    import kdsutils.resources as r
+
+    def fake_run(args, **kwargs):
+        return sp.CompletedProcess(args, 1, stdout="no\n", stderr="")
+
+    monkeypatch.setattr(r, "run", fake_run)
+    monkeypatch.setattr(r, "require_course_context", lambda: "kds-local")
+    assert r.kubectl("auth", "can-i", "delete", "pods") == "no"
+
+    def broken(args, **kwargs):
+        return sp.CompletedProcess(args, 1, stdout="", stderr="error: the server doesn't have a resource type")
+
+    monkeypatch.setattr(r, "run", broken)
+    with pytest.raises(r.CommandError, match="resource type"):
+        r.kubectl("auth", "can-i", "frobnicate", "widgets")
