@@ -98,6 +98,9 @@ class Diagnosis:
             lines.append(f"   Fix: {finding.fix}")
         return "\n".join(lines)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.ok else "#b42318"
         parts = [
