@@ -57,7 +57,7 @@ KDS_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kds
 
 ## book: the site, from the notebooks' stored outputs; warnings are errors
 book: venv _static/vendor/mermaid.min.js
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/jupyter-book build . --all -W -n --keep-going
 
 # The diagram script is served by the book itself (a workshop's wifi fails), from the npm registry.
 _static/vendor/mermaid.min.js:
