@@ -32,3 +32,5 @@ def ns(cluster: str) -> Iterator[str]:
         time.sleep(0.2)
     yield name
     kubectl("delete", "namespace", name, "--wait=false")
+    kubectl("delete", "pods", "--all", "-n", name, "--grace-period=1", "--wait=false", check=False)
+    kubectl("wait", "--for=delete", f"namespace/{name}", "--timeout=180s", timeout=200, check=False)
