@@ -96,6 +96,20 @@ def checker(exercise_id: str, *, hint: str) -> Callable[[Checker], Checker]:
     return register
 
 
+def read_or_none(read: Callable[..., Any], name: str, namespace: str) -> Any | None:
+    """Return the object ``read(name, namespace)`` finds, or None when there is none (404).
+
+    Examples:
+        >>> read_or_none(core_api.read_namespaced_pod, "toolbox", "lesson-pods-ex")  # doctest: +SKIP
+    """
+    try:
+        return read(name, namespace, _request_timeout=15)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
 def _load_all() -> None:
     for module in pkgutil.iter_modules(__path__):
         if module.name.startswith("lesson"):

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from kubernetes import client
-from kubernetes.client import ApiException
 
-from kdsutils.checks import checker
+from kdsutils.checks import checker, read_or_none
 from kdsutils.errors import KdsError
 from kdsutils.kube import api_client, effective_namespace
 from kdsutils.manifests import IMAGES_DIR, PYTHON_DS_IMAGE
@@ -20,12 +19,7 @@ _IMAGE_NAME = PYTHON_DS_IMAGE.rsplit(":", 1)[0]
 
 def _pod(name: str) -> Any:
     """Return the Pod `name` of the current namespace, or None when there is none."""
-    try:
-        return client.CoreV1Api(api_client()).read_namespaced_pod(name, effective_namespace(), _request_timeout=15)
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
+    return read_or_none(client.CoreV1Api(api_client()).read_namespaced_pod, name, effective_namespace())
 
 
 def _pinned(package: str) -> str | None:

@@ -7,9 +7,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kubernetes import client
-from kubernetes.client import ApiException
 
-from kdsutils.checks import checker
+from kdsutils.checks import checker, read_or_none
 from kdsutils.kube import api_client, effective_namespace
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -18,12 +17,7 @@ TEAMS = {"ingest": "data-eng", "clean": "data-eng", "train": "ml"}
 
 def _pod(name: str) -> Any:
     """Return the Pod `name` of the current namespace, or None when there is none."""
-    try:
-        return client.CoreV1Api(api_client()).read_namespaced_pod(name, effective_namespace(), _request_timeout=15)
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
+    return read_or_none(client.CoreV1Api(api_client()).read_namespaced_pod, name, effective_namespace())
 
 
 def _applied(pod: Any) -> dict[str, Any] | None:

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 from kubernetes import client
-from kubernetes.client import ApiException
 from kubernetes.utils import parse_quantity
 
-from kdsutils.checks import checker
+from kdsutils.checks import checker, read_or_none
 from kdsutils.kube import api_client, effective_namespace
 
 #: The largest memory limit resources_ex1 accepts: enough for the job, not the whole node.
 MAX_JOB_MEMORY = "2Gi"
-
-
-def _read(read: Any, name: str, namespace: str) -> Any | None:
-    """Return the object `read(name, namespace)` finds, or None when there is none."""
-    try:
-        return read(name, namespace, _request_timeout=15)
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
 
 
 def memory_of(resources: client.V1ResourceRequirements | None, key: str) -> str | None:
@@ -69,7 +57,7 @@ def termination_reasons(pods: list[client.V1Pod]) -> list[str]:
 def resources_ex1() -> Iterator[tuple[bool, str]]:
     """Check that the Job `crunch` has a sensible memory request and limit, and completed."""
     ns = effective_namespace()
-    job = _read(client.BatchV1Api(api_client()).read_namespaced_job, "crunch", ns)
+    job = read_or_none(client.BatchV1Api(api_client()).read_namespaced_job, "crunch", ns)
     yield job is not None, f"there is a Job named crunch in {ns}"
     if job is None:
         return
@@ -104,7 +92,7 @@ def resources_ex1() -> Iterator[tuple[bool, str]]:
 def resources_ex2() -> Iterator[tuple[bool, str]]:
     """Check that the Pod `reserved` is running in the Guaranteed QoS class."""
     ns = effective_namespace()
-    pod = _read(client.CoreV1Api(api_client()).read_namespaced_pod, "reserved", ns)
+    pod = read_or_none(client.CoreV1Api(api_client()).read_namespaced_pod, "reserved", ns)
     yield pod is not None, f"there is a Pod named reserved in {ns}"
     if pod is None:
         return

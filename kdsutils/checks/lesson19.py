@@ -5,28 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 from kubernetes import client
-from kubernetes.client import ApiException
 from kubernetes.utils import parse_quantity
 
-from kdsutils.checks import checker
+from kdsutils.checks import checker, read_or_none
 from kdsutils.kube import api_client, effective_namespace
 from kdsutils.resources import logs
 
 #: What the reader Pod of storage_ex2 prints once it has loaded the model, such as "loaded LogisticRegression".
 LOADED = re.compile(r"^loaded \w+", re.MULTILINE)
-
-
-def _read(read: Any, name: str, namespace: str) -> Any | None:
-    """Return the object `read(name, namespace)` finds, or None when there is none."""
-    try:
-        return read(name, namespace, _request_timeout=15)
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
 
 
 def claims_of(pod: client.V1Pod) -> set[str]:
@@ -46,7 +34,7 @@ def claims_of(pod: client.V1Pod) -> set[str]:
 
 
 def _claim_items(name: str, ns: str, size: str | None = None) -> Iterator[tuple[bool, str]]:
-    claim = _read(client.CoreV1Api(api_client()).read_namespaced_persistent_volume_claim, name, ns)
+    claim = read_or_none(client.CoreV1Api(api_client()).read_namespaced_persistent_volume_claim, name, ns)
     yield claim is not None, f"there is a PersistentVolumeClaim named {name} in {ns}"
     if claim is None:
         return
@@ -62,7 +50,7 @@ def _claim_items(name: str, ns: str, size: str | None = None) -> Iterator[tuple[
 
 
 def _pod_items(name: str, ns: str, claim: str) -> Iterator[tuple[bool, str]]:
-    pod = _read(client.CoreV1Api(api_client()).read_namespaced_pod, name, ns)
+    pod = read_or_none(client.CoreV1Api(api_client()).read_namespaced_pod, name, ns)
     yield pod is not None, f"there is a Pod named {name}"
     if pod is None:
         return
