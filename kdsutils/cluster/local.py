@@ -531,6 +531,29 @@ def prepare_host() -> None:
     if f" {NODE_IP}/" not in addrs:
         run(["ip", "addr", "add", f"{NODE_IP}/24", "dev", BRIDGE])
     run(["ip", "link", "set", BRIDGE, "up"])
+    for rule in service_guard_rules():
+        if run(["iptables", "-w", "-C", *rule], check=False).returncode != 0:
+            run(["iptables", "-w", "-I", *rule[:1], "1", *rule[1:]])
+
+
+SERVICE_GUARD = "kds: service IP without a kube-proxy rule"
+
+
+def service_guard_rules() -> list[list[str]]:
+    """Filter rules that refuse traffic to a Service IP kube-proxy has not translated (yet).
+
+    In the seconds between creating a Service and kube-proxy writing its rules, a packet to its
+    ClusterIP would follow the host's default route off the machine, and whatever answers
+    there (a proxy's 404, say) would look like the Service's reply. Filter rules see packets
+    after kube-proxy's DNAT, so only untranslated ones still carry a Service IP: they are
+    refused on the spot, and the caller sees "connection refused" and retries.
+
+    Examples:
+        >>> service_guard_rules()[0][:4]
+        ['FORWARD', '-d', '10.96.0.0/16', '-m']
+    """
+    tail = ["-d", SERVICE_CIDR, "-m", "comment", "--comment", SERVICE_GUARD, "-j", "REJECT"]
+    return [["FORWARD", *tail], ["OUTPUT", *tail]]
 
 
 def mounts_under(*roots: Path) -> list[str]:
@@ -555,8 +578,8 @@ def iptables_cleanup_plan(saved: str) -> list[list[str]]:
     """The iptables arguments that remove what this cluster added (pure: reads `iptables-save`).
 
     Ours are the ``KUBE-*`` chains (kubelet and kube-proxy) and the per-pod chains and rules the
-    bridge plugin tags with our network's name. Rules elsewhere that jump to them go first,
-    then the chains are flushed, then deleted.
+    bridge plugin tags with our network's name, and the Service-IP guard rules. Rules elsewhere
+    that jump to them go first, then the chains are flushed, then deleted.
     """
     table, rules, chains = "", [], {}
     for line in saved.splitlines():
@@ -568,7 +591,7 @@ def iptables_cleanup_plan(saved: str) -> list[list[str]]:
         elif line.startswith("-A "):
             rules.append((table, shlex.split(line)[1:]))
     ours = {(t, c) for t, names in chains.items() for c in names if c.startswith("KUBE-")}
-    tagged = [(t, r) for t, r in rules if 'name: "kds"' in " ".join(r)]
+    tagged = [(t, r) for t, r in rules if 'name: "kds"' in " ".join(r) or SERVICE_GUARD in r]
     ours |= {(t, r[r.index("-j") + 1]) for t, r in tagged if "-j" in r and r[r.index("-j") + 1].startswith("CNI-")}
     plan = []
     for t, r in rules:

@@ -73,6 +73,7 @@ def _host_traces() -> dict[str, object]:
         "mounts": local.mounts_under(rundir / "containerd", state),
         "kube_chains": [line for line in iptables.splitlines() if line.startswith(":KUBE-")],
         "cni_rules": [line for line in iptables.splitlines() if 'name: \\"kds\\"' in line or 'name: "kds"' in line],
+        "guard_rules": [line for line in iptables.splitlines() if local.SERVICE_GUARD in line],
         "running": [n for n, pid in local.status()["components"].items() if pid],
     }
 
@@ -80,10 +81,12 @@ def _host_traces() -> dict[str, object]:
 def test_down_removes_what_it_added_and_up_brings_workloads_back(ns: str) -> None:
     kubectl("-n", ns, "create", "deployment", "survivor", "--image=docker.io/kds/busybox:1.35", "--", "sleep", "3600")
     kubectl("-n", ns, "rollout", "status", "deployment/survivor", "--timeout=120s")
-    assert _host_traces()["bridge"] and _host_traces()["kube_chains"], "a running cluster has both"
+    running = _host_traces()
+    assert running["bridge"] and running["kube_chains"] and running["guard_rules"], "a running cluster has them"
     local.down(progress=lambda _: None)
     traces = _host_traces()
-    assert traces == {"bridge": False, "mounts": [], "kube_chains": [], "cni_rules": [], "running": []}
+    assert traces == {"bridge": False, "mounts": [], "kube_chains": [], "cni_rules": [], "guard_rules": [],
+                      "running": []}
     local.up(progress=lambda _: None)
     kubectl("-n", ns, "rollout", "status", "deployment/survivor", "--timeout=120s")
     assert get_json("-n", ns, "deployment", "survivor")["status"]["readyReplicas"] == 1

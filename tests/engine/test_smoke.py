@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 import subprocess
 import time
@@ -91,7 +92,19 @@ def test_service_is_reachable_by_dns_from_another_pod(ns: str) -> None:
     wait_for(lambda: get_json("-n", ns, "pod", "client")["status"]["phase"] in ("Succeeded", "Failed"),
              what="client pod finished")
     assert get_json("-n", ns, "pod", "client")["status"]["phase"] == "Succeeded"
-    assert kubectl("-n", ns, "logs", "client").strip() == "ok"
+    logs = kubectl("-n", ns, "logs", "client")
+    assert logs.splitlines()[-1] == "ok"
+    assert "server returned error" not in logs, "until kube-proxy has the Service, nothing else may answer"
+
+
+def test_a_service_ip_without_rules_is_refused_on_the_node(ns: str) -> None:
+    # 10.96.255.254 belongs to no Service: the guard rule refuses it instead of routing it away.
+    apply(ns, pod("probe", BUSYBOX, "wget -qO- http://10.96.255.254/ 2>&1; true"))
+    wait_for(lambda: get_json("-n", ns, "pod", "probe")["status"]["phase"] == "Succeeded", what="probe finished")
+    assert "Connection refused" in kubectl("-n", ns, "logs", "probe")
+    with socket.socket() as s:
+        s.settimeout(5)
+        assert s.connect_ex(("10.96.255.254", 80)) == errno.ECONNREFUSED
 
 
 def test_job_runs_python_and_its_logs_read_back(ns: str) -> None:

@@ -105,6 +105,11 @@ SAVED = """*nat
 -A CNI-abc -d 10.244.0.0/24 -j ACCEPT
 -A DOCKER -i docker0 -j RETURN
 COMMIT
+*filter
+:FORWARD ACCEPT [0:0]
+-A FORWARD -d 10.96.0.0/16 -m comment --comment "kds: service IP without a kube-proxy rule" -j REJECT
+-A FORWARD -d 172.17.0.0/16 -j REJECT
+COMMIT
 """
 
 
@@ -115,6 +120,9 @@ def test_iptables_cleanup_removes_only_ours() -> None:
     assert ["-t", "nat", "-D", "POSTROUTING", "-s", "10.244.0.5/32", "-m", "comment", "--comment",
             'name: "kds" id: "f00"', "-j", "CNI-abc"] in plan
     assert ["-t", "nat", "-X", "KUBE-SERVICES"] in plan and ["-t", "nat", "-X", "CNI-abc"] in plan
-    assert not any("DOCKER" in arg or "docker0" in arg for args in plan for arg in args), "others' rules stay"
+    assert ["-t", "filter", "-D", "FORWARD", "-d", "10.96.0.0/16", "-m", "comment", "--comment",
+            local.SERVICE_GUARD, "-j", "REJECT"] in plan
+    assert not any("DOCKER" in arg or "docker0" in arg or "172.17.0.0/16" in arg for args in plan for arg in args), \
+        "others' rules stay"
     deletes = [i for i, a in enumerate(plan) if "-D" in a]
     assert max(deletes) < plan.index(["-t", "nat", "-F", "CNI-abc"]), "jumps go before their chains"
