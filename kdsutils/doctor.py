@@ -348,6 +348,18 @@ def _check_jupyter_port(f: Facts) -> Check:
     )
 
 
+def display_path(path: Path, home: Path) -> str:
+    """A path as a learner would write it: their home folder as ``~``.
+
+    Examples:
+        >>> display_path(Path("/home/ada/.cache/kds"), Path("/home/ada"))
+        '~/.cache/kds'
+        >>> display_path(Path("/var/cache/kds"), Path("/home/ada"))
+        '/var/cache/kds'
+    """
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) and path != home else str(path)
+
+
 def _check_disk(f: Facts) -> Check:
     """Images and the engine build need about 20 GB; below 10 GB builds fail."""
     found = f"{f.disk_free / GB:.0f} GB free at {f.disk_path}"
@@ -561,7 +573,7 @@ def gather(*, preflight: bool = False) -> Facts:
         busy_ports=tuple(p for p in ports if _port_busy(p)),
         cluster_running=_cluster_running(backend),
         disk_free=shutil.disk_usage(disk_path).free,
-        disk_path=str(disk_path),
+        disk_path=display_path(disk_path, Path.home()),
         context=context,
         context_is_course=is_course,
         missing_images=_missing_images(engine) if preflight and backend == "kind" else None,

@@ -50,11 +50,16 @@ class Lesson:
     name: str
     namespace: str
 
-    def cleanup(self, *, timeout: float = 180) -> None:
-        """Delete the lesson's namespace and everything in it, and wait until it is gone.
+    def cleanup(self, *, wait: bool = False, timeout: float = 180) -> None:
+        """Delete the lesson's namespace and everything in it.
+
+        Kubernetes removes a namespace's contents in the background, which takes a few seconds;
+        by default the call returns once the deletion has started. Starting the same lesson
+        again waits for the old namespace to be gone.
 
         Args:
-            timeout: Seconds to wait for the namespace to disappear.
+            wait: Also wait until the namespace has disappeared.
+            timeout: Seconds to wait for that.
 
         Examples:
             >>> lesson("pods").cleanup()  # doctest: +SKIP
@@ -66,7 +71,8 @@ class Lesson:
         # would hold the cleanup for the default 30 s.
         run(["kubectl", "--context", context, "delete", "pods", "--all", "-n", self.namespace,
              "--grace-period=1", "--wait=false", "--ignore-not-found"], check=False, timeout=timeout)
-        delete("namespace", self.namespace, ignore_not_found=True, timeout=timeout)
+        if wait:
+            delete("namespace", self.namespace, ignore_not_found=True, timeout=timeout)
         if kube.default_namespace() == self.namespace:
             kube.set_default_namespace(None)
 

@@ -4,19 +4,37 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Iterator
 
 import pytest
 
 from kdsutils._run import run
+from tests.leftovers import report, wait_gone
+
+TEST_PREFIXES = ("smoke-", "kds-test-")
 
 
 def _answers() -> bool:
     return run(["kubectl", "get", "--raw", "/readyz"], check=False, timeout=15).returncode == 0
 
 
+def drop_namespace(context: str, name: str) -> None:
+    """Start deleting a test's namespace; the session's end checks that it went.
+
+    The pods' grace period is cut to a second first: a shell as a container's first process
+    ignores SIGTERM and would hold the namespace for 30 s.
+    """
+    run(["kubectl", "--context", context, "delete", "namespace", name, "--wait=false"])
+    run(["kubectl", "--context", context, "delete", "pods", "--all", "-n", name, "--grace-period=1",
+         "--wait=false", "--ignore-not-found"], check=False)
+
+
 @pytest.fixture(scope="session")
-def cluster() -> str:
-    """The course cluster's context; the local engine is started if nothing answers."""
+def cluster() -> Iterator[str]:
+    """The course cluster's context; the local engine is started if nothing answers.
+
+    At the end of the session every test namespace must be gone (or go within the wait).
+    """
     if not _answers():
         if platform.system() != "Linux" or os.geteuid() != 0:
             pytest.fail("No course cluster answers. Start one with `kds up`, then run the tests again.")
@@ -25,4 +43,7 @@ def cluster() -> str:
         local.up(progress=lambda msg: print(f"[kds] {msg}"))
     context = run(["kubectl", "config", "current-context"]).stdout.strip()
     assert context in {"kds-local", "kind-kds"}, f"tests refuse to run against context {context!r}"
-    return context
+    yield context
+    left = wait_gone(TEST_PREFIXES)
+    if left:
+        pytest.fail(report(left))

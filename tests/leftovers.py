@@ -1,24 +1,55 @@
-"""Fail when a notebook or test left a namespace behind (run after nbval by `make test`)."""
+"""Fail when a notebook or test left a namespace behind (run after nbval by `make test`).
+
+Notebooks and tests start the deletion of their namespaces and go on; Kubernetes empties a
+namespace in the background. So a namespace that is still terminating gets time to go, and
+one that is still active was never cleaned up.
+"""
 
 from __future__ import annotations
 
 import sys
+import time
 
 from kdsutils._run import run
 
 PREFIXES = ("lesson-", "smoke-", "kds-test-")
 
 
-def leftovers() -> list[str]:
-    names = run(["kubectl", "get", "namespaces", "-o", "name"]).stdout.split()
-    return [n.split("/", 1)[1] for n in names if n.split("/", 1)[1].startswith(PREFIXES)]
+def leftovers(prefixes: tuple[str, ...] = PREFIXES) -> dict[str, str]:
+    """Namespaces whose names start with one of the prefixes, with their phase."""
+    out = run(["kubectl", "get", "namespaces", "-o",
+               "jsonpath={range .items[*]}{.metadata.name} {.status.phase}{\"\\n\"}{end}"]).stdout
+    found = dict(line.split() for line in out.splitlines() if line.strip())
+    return {name: phase for name, phase in found.items() if name.startswith(prefixes)}
+
+
+def wait_gone(prefixes: tuple[str, ...] = PREFIXES, timeout: float = 180) -> dict[str, str]:
+    """Wait for terminating namespaces to go; return what is left (empty when all is clean)."""
+    deadline = time.monotonic() + timeout
+    left = leftovers(prefixes)
+    while left and "Active" not in left.values() and time.monotonic() < deadline:
+        time.sleep(1)
+        left = leftovers(prefixes)
+    return left
+
+
+def report(left: dict[str, str]) -> str:
+    """Why the run fails, naming each namespace and what it means."""
+    active = [n for n, phase in left.items() if phase == "Active"]
+    stuck = [n for n, phase in left.items() if phase != "Active"]
+    lines = []
+    if active:
+        lines.append(f"Never deleted: {', '.join(sorted(active))}. Each notebook and test must delete the "
+                     "namespaces it creates (lesson.cleanup() in the last cell).")
+    if stuck:
+        lines.append(f"Still terminating after the wait: {', '.join(sorted(stuck))}. "
+                     "`kubectl get all -n <name>` and the namespace's status conditions say what holds it.")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    # Namespaces being deleted still count: a notebook must wait for its cleanup.
-    left = leftovers()
+    left = wait_gone()
     if left:
-        print(f"Left behind after the run: {', '.join(left)}. Each notebook and test must delete "
-              "the namespaces it creates (lesson.cleanup() in the last cell).", file=sys.stderr)
+        print(report(left), file=sys.stderr)
         sys.exit(1)
     print("No lesson or test namespace was left behind.")

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from kdsutils._run import run
+from tests.conftest import drop_namespace
 
 Kubectl = Callable[..., str]
 
@@ -23,7 +24,7 @@ def get_json(*args: str) -> dict:
 
 @pytest.fixture
 def ns(cluster: str) -> Iterator[str]:
-    """A namespace of its own for each test, deleted afterwards."""
+    """A namespace of its own for each test; its deletion starts afterwards."""
     name = f"smoke-{uuid.uuid4().hex[:6]}"
     kubectl("create", "namespace", name)
     deadline = time.monotonic() + 60
@@ -31,6 +32,4 @@ def ns(cluster: str) -> Iterator[str]:
         assert time.monotonic() < deadline, f"namespace {name} got no default ServiceAccount in 60 s"
         time.sleep(0.2)
     yield name
-    kubectl("delete", "namespace", name, "--wait=false")
-    kubectl("delete", "pods", "--all", "-n", name, "--grace-period=1", "--wait=false", check=False)
-    kubectl("wait", "--for=delete", f"namespace/{name}", "--timeout=180s", timeout=200, check=False)
+    drop_namespace(cluster, name)

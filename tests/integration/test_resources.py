@@ -418,8 +418,15 @@ def test_lesson_gives_a_fresh_labelled_default_namespace_and_cleans_up(cluster: 
         assert not _exists("configmap", "leftover", second.namespace)
         assert _exists("serviceaccount", "default", second.namespace)
         assert kube.default_namespace() == second.namespace
+        second.cleanup()
+        phase = run(["kubectl", "get", "namespace", second.namespace, "--ignore-not-found",
+                     "-o", "jsonpath={.status.phase}"]).stdout
+        assert phase in ("", "Terminating"), "cleanup starts the deletion"
+        assert kube.default_namespace() is None
+        third = lesson(name)
+        assert _kubectl_json("get", "namespace", third.namespace)["status"]["phase"] == "Active"
     finally:
-        first.cleanup()
+        first.cleanup(wait=True)
     assert not _exists("namespace", first.namespace, "default")
     assert kube.default_namespace() is None
 
