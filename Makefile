@@ -8,6 +8,10 @@ PY := $(BIN)/python
 PYTHON ?= python3
 ENGINE := kdsutils/cluster/engine
 NOTEBOOKS := $(wildcard lessons/*.ipynb exercises/*.ipynb solutions/*.ipynb)
+# As after `. .venv/bin/activate`: kernels, JupyterLab's terminals and the tests find the
+# course's kubectl, helm and kds before any other on the machine.
+export VIRTUAL_ENV := $(CURDIR)/$(VENV)
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: lab test venv engine up down lint unit cluster-tests nbval book browser notebooks bench clean
 
