@@ -206,13 +206,48 @@ def effective_namespace(namespace: str | None = None) -> str:
         >>> effective_namespace("lesson-pods")
         'lesson-pods'
     """
-    if namespace:
-        return namespace
-    if _default_namespace:
-        return _default_namespace
+    return namespace or _default_namespace or context_namespace() or "default"
+
+
+def context_namespace() -> str | None:
+    """Return the namespace the current context names in the kubeconfig, or None.
+
+    Examples:
+        >>> context_namespace()  # doctest: +SKIP
+        'learner-ada'
+    """
     context = current_context()
     for kubeconfig in _kubeconfigs():
         for entry in kubeconfig.get("contexts") or []:
             if entry.get("name") == context:
-                return (entry.get("context") or {}).get("namespace") or "default"
-    return "default"
+                return (entry.get("context") or {}).get("namespace") or None
+    return None
+
+
+def workshop_namespace() -> str | None:
+    """Return the learner's own namespace when the current context is a workshop context.
+
+    On a shared workshop cluster a learner may not create namespaces; the one the instructor
+    made for them (``learner-<name>``, named in their kubeconfig) is where every lesson runs.
+
+    Returns:
+        The namespace, or None on a course cluster of one's own (kind or the local engine).
+
+    Raises:
+        ContextRefused: when a workshop context names no namespace.
+
+    Examples:
+        >>> workshop_namespace()  # doctest: +SKIP
+        'learner-ada'
+    """
+    context = current_context()
+    if context in COURSE_CONTEXTS or context not in workshop_contexts():
+        return None
+    namespace = context_namespace()
+    if namespace is None:
+        raise ContextRefused(
+            f"The workshop context '{context}' names no namespace to work in.",
+            fix="ask the instructor for your learner kubeconfig (`kds workshop add-learner` writes one) "
+            "and run `kds workshop join <file>`",
+        )
+    return namespace

@@ -14,6 +14,8 @@ from kdsutils.manifests import namespace as namespace_manifest
 from kdsutils.resources import apply, delete, wait
 
 LESSON_LABEL = "kds.course/lesson"
+#: What a lesson may leave in a shared workshop namespace, removed between lessons.
+LESSON_KINDS = "all,configmaps,secrets,persistentvolumeclaims"
 
 
 def require_cluster() -> str:
@@ -43,12 +45,34 @@ def require_cluster() -> str:
     return context
 
 
+def empty_namespace(namespace: str, *, wait: bool, timeout: float = 180) -> None:
+    """Delete what lessons create in a namespace that stays (a workshop learner's own).
+
+    Args:
+        namespace: The namespace to empty.
+        wait: Wait until the objects are gone.
+        timeout: Seconds to wait.
+
+    Examples:
+        >>> empty_namespace("learner-ada", wait=True)  # doctest: +SKIP
+    """
+    context = kube.require_course_context()
+    run(["kubectl", "--context", context, "delete", LESSON_KINDS, "--all", "-n", namespace,
+         "--grace-period=1", f"--wait={str(wait).lower()}", f"--timeout={int(timeout)}s"],
+        timeout=timeout + 30, fix="check that the cluster answers (`kds status`) and try again")
+
+
 @dataclass(frozen=True)
 class Lesson:
-    """A running lesson: its name and the namespace its objects live in."""
+    """A running lesson: its name, the namespace its objects live in, and whether that is shared.
+
+    ``shared`` is True on a workshop cluster, where the namespace is the learner's own and
+    outlives the lesson: cleanup empties it instead of deleting it.
+    """
 
     name: str
     namespace: str
+    shared: bool = False
 
     def cleanup(self, *, wait: bool = False, timeout: float = 180) -> None:
         """Delete the lesson's namespace and everything in it.
@@ -64,6 +88,9 @@ class Lesson:
         Examples:
             >>> lesson("pods").cleanup()  # doctest: +SKIP
         """
+        if self.shared:
+            empty_namespace(self.namespace, wait=wait, timeout=timeout)
+            return
         context = kube.require_course_context()
         delete("namespace", self.namespace, ignore_not_found=True, wait=False, timeout=timeout)
         # A terminating namespace accepts no new pods; shorten the grace period of the ones it has,
@@ -84,6 +111,9 @@ def lesson(name: str, *, timeout: float = 180) -> Lesson:
     one from an earlier run is deleted first, so every run starts from the same state. The
     namespace becomes the default of every helper in this Python process.
 
+    On a workshop cluster (a context `kds workshop join` registered) learners cannot create
+    namespaces: the lesson runs in the learner's own namespace, emptied first.
+
     Args:
         name: The lesson's short name, such as ``"pods"`` or ``"11"``.
         timeout: Seconds to wait for an old namespace to go and the new one to be ready.
@@ -102,6 +132,11 @@ def lesson(name: str, *, timeout: float = 180) -> Lesson:
     """
     manifest = namespace_manifest(f"lesson-{name}", labels={LESSON_LABEL: name})
     require_cluster()
+    shared = kube.workshop_namespace()
+    if shared:
+        empty_namespace(shared, wait=True, timeout=timeout)
+        kube.set_default_namespace(shared)
+        return Lesson(name=name, namespace=shared, shared=True)
     ns = manifest["metadata"]["name"]
     delete("namespace", ns, ignore_not_found=True, timeout=timeout)
     apply(manifest)

@@ -11,7 +11,7 @@ import pytest
 from kdsutils._run import run
 from tests.leftovers import report, wait_gone
 
-TEST_PREFIXES = ("smoke-", "kds-test-")
+TEST_PREFIXES = ("smoke-", "kds-test-", "learner-kt-")
 
 
 def _answers() -> bool:

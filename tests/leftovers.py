@@ -12,7 +12,7 @@ import time
 
 from kdsutils._run import run
 
-PREFIXES = ("lesson-", "smoke-", "kds-test-")
+PREFIXES = ("lesson-", "smoke-", "kds-test-", "learner-kt-")
 
 
 def leftovers(prefixes: tuple[str, ...] = PREFIXES) -> dict[str, str]:

@@ -68,6 +68,21 @@ def _refusal_for(use_context: Callable[..., Path], context: str) -> ContextRefus
     return caught.value
 
 
+def test_workshop_namespace_is_the_learners_own_only_on_a_registered_workshop_context(
+    use_context: Callable[..., Path],
+) -> None:
+    use_context("workshop-ada", namespace="learner-ada")
+    assert kube.workshop_namespace() is None, "not registered: not a workshop"
+    kube.register_workshop_context("workshop-ada")
+    assert kube.workshop_namespace() == "learner-ada"
+    use_context("kds-local", namespace="learner-ada")
+    assert kube.workshop_namespace() is None, "one's own cluster makes fresh lesson namespaces"
+    use_context("workshop-ada")
+    with pytest.raises(ContextRefused) as caught:
+        kube.workshop_namespace()
+    assert "names no namespace" in str(caught.value) and "kds workshop join" in caught.value.fix
+
+
 def test_workshop_contexts_file_defaults_to_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("KDS_WORKSHOP_CONTEXTS")
     monkeypatch.setenv("HOME", str(tmp_path))
