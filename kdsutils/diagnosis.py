@@ -53,7 +53,8 @@ EXIT_CODES = {
     1: "the program stopped with an error; for Python, an uncaught exception",
     2: "the command was used wrongly (bad arguments)",
     126: "the command exists but cannot be executed (permissions, or not a program)",
-    127: "the command was not found in the image (a typo in `command`, or a missing package)",
+    127: "a shell could not find a command (a typo in `sh -c ...`, or a program missing from the image)",
+    128: "the container could not start: its command is not in the image (a typo in `command`?)",
     137: "the container was killed (SIGKILL): out of memory, or it ignored a stop request",
     139: "the program crashed (segmentation fault)",
     143: "the container was asked to stop (SIGTERM)",
@@ -197,6 +198,19 @@ def _selector_matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
 
 
+def _closeness(selector: dict[str, str], labels: dict[str, str]) -> tuple[int, int, float]:
+    """How near a pod's labels come to a selector: equal pairs, then keys present, then similar values.
+
+    Examples:
+        >>> _closeness({"app": "irsi"}, {"app": "iris"}) > _closeness({"app": "irsi"}, {"run": "client"})
+        True
+    """
+    same = sum(labels.get(k) == v for k, v in selector.items())
+    present = sum(k in labels for k in selector)
+    similar = sum(difflib.SequenceMatcher(None, v, labels.get(k, "")).ratio() for k, v in selector.items())
+    return same, present, similar
+
+
 def _format_labels(labels: dict[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "(no labels)"
 
@@ -330,6 +344,13 @@ def _crash(pod: dict, label: str, cs: dict, logs: dict[str, str]) -> Finding:
     terminated = (state if current else cs.get("lastState", {})).get("terminated", {})
     code = terminated.get("exitCode")
     restarts = cs.get("restartCount", 0)
+    if terminated.get("reason") == "StartError":
+        return Finding(
+            f"{label} cannot start its command (exit code {code}, {restarts} restarts)",
+            f"{label}: {terminated.get('message', '').strip()}",
+            "the program named in `command` is not in the image: fix a typo there, or use an image that "
+            "has the program",
+        )
     if restarts:
         problem = f"{label} keeps crashing (CrashLoopBackOff): exit code {code}, {restarts} restarts"
     else:
@@ -698,9 +719,7 @@ def _explain_service(snap: Snapshot) -> Diagnosis:
             f"pod {p['metadata']['name']}: {_format_labels(p['metadata'].get('labels') or {})}" for p in pods
         ] or ["there are no pods in the namespace"]
         closest = max(
-            pods,
-            key=lambda p: len(set(selector.items()) & set((p["metadata"].get("labels") or {}).items())),
-            default=None,
+            snap.namespace_pods, key=lambda p: _closeness(selector, p["metadata"].get("labels") or {}), default=None
         )
         hint = ""
         if closest is not None:

@@ -748,10 +748,13 @@ def _cli(tool: str, args: tuple[str, ...], read_only: set[str], no_namespace: se
         require_course_context()
     full = [tool, *_with_namespace(args, no_namespace)]
     print(f"$ {shlex.join(full)}")
-    # `kubectl auth can-i` answers "no" with exit code 1 (for shell scripts): that is an answer.
-    asks = tool == "kubectl" and args[:2] == ("auth", "can-i")
-    proc = run(full, timeout=timeout, check=not asks)
-    if asks and proc.returncode != 0 and proc.stdout.strip() != "no":
+    # Exit code 1 is an answer, for shell scripts, from `kubectl auth can-i` ("no") and from
+    # `kubectl diff` ("differences found", as Unix diff says it); higher codes are failures.
+    can_i = tool == "kubectl" and args[:2] == ("auth", "can-i")
+    diff = tool == "kubectl" and verb == "diff"
+    proc = run(full, timeout=timeout, check=not (can_i or diff))
+    answered = proc.returncode == 0 or (proc.returncode == 1 and (diff or proc.stdout.strip() == "no"))
+    if not answered:
         raise CommandError(full, proc.returncode, proc.stderr or proc.stdout)
     if proc.stderr.strip():
         print(proc.stderr.rstrip(), file=sys.stderr)
@@ -763,7 +766,8 @@ def kubectl(*args: str, timeout: float = 300) -> Text:
 
     Inside a lesson, ``-n <lesson namespace>`` is added unless you name a namespace (or the
     command is not about namespaced objects). Commands that change the cluster pass the
-    context guard first.
+    context guard first. `kubectl auth can-i` answering "no" and `kubectl diff` finding
+    differences exit with code 1; both return their answer instead of raising.
 
     Args:
         *args: kubectl's arguments, one per string.

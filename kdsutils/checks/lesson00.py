@@ -11,16 +11,16 @@ from kdsutils.checks import checker
 
 #: Where the course meets a tool a learner may name: (word beginnings that name it, what it offers).
 COURSE_MAP: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("jupyter", "notebook"), "lesson 21 runs a JupyterLab for your team; lesson 23 shows JupyterHub"),
-    (("dask", "spark", "ray", "distributed"), "lesson 22 runs a Dask cluster and computes on it"),
+    (("jupyter", "notebook"), "Part 2 (in preparation) runs a JupyterLab for your team and shows JupyterHub"),
+    (("dask", "spark", "ray", "distributed"), "Part 2 (in preparation) runs a Dask cluster and computes on it"),
     (
         ("airflow", "prefect", "metaflow", "dagster", "pipeline", "schedul", "cron", "nightly"),
-        "lesson 16 schedules CronJobs; lesson 23 shows Airflow, Prefect and Metaflow charts",
+        "lesson 16 schedules CronJobs; Part 2 (in preparation) shows the Airflow, Prefect and Metaflow charts",
     ),
-    (("elastic", "search", "opensearch"), "lesson 23 shows the Elasticsearch chart"),
+    (("elastic", "search", "opensearch"), "Part 2 (in preparation) shows the Elasticsearch chart"),
     (
         ("serv", "api", "fastapi", "flask", "endpoint", "deploy"),
-        "lessons 13 and 14 run and expose a model API; lesson 40 ships one end to end",
+        "lessons 13 and 14 run and expose a model API; Part 4 (in preparation) ships one end to end",
     ),
     (
         ("train", "sweep", "hyper", "batch", "job", "gpu"),
@@ -29,7 +29,7 @@ COURSE_MAP: tuple[tuple[tuple[str, ...], str], ...] = (
     (("storage", "volume", "disk", "file", "artifact"), "lesson 19 keeps files across pod restarts"),
     (("secret", "credential", "password", "config"), "lesson 15 passes settings and credentials to pods"),
 )
-_ELSEWHERE = "not taught by name: lesson 20 (Helm) and lesson 23 (judging a public chart) are your path"
+_ELSEWHERE = "not taught by name: Helm, which installs such tools, is Part 2 (in preparation)"
 
 
 def _client_version() -> str:
@@ -45,9 +45,9 @@ def where_taught(tool: str) -> str:
 
     Examples:
         >>> where_taught("Dask")
-        'lesson 22 runs a Dask cluster and computes on it'
+        'Part 2 (in preparation) runs a Dask cluster and computes on it'
         >>> where_taught("Kafka")
-        'not taught by name: lesson 20 (Helm) and lesson 23 (judging a public chart) are your path'
+        'not taught by name: Helm, which installs such tools, is Part 2 (in preparation)'
     """
     words = re.findall(r"[a-z0-9]+", tool.lower())
     return next(

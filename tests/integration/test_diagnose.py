@@ -81,6 +81,15 @@ def test_crash_loop(ns: str) -> None:
     assert "loading data" in finding.evidence
 
 
+def test_command_missing_from_the_image(ns: str) -> None:
+    apply(ns, pod("typo", container(BUSYBOX, ["pyhton3", "-c", "print(1)"])))
+    d = diagnosed("pod", "typo", ns, has("cannot start its command"))
+    (finding,) = d.findings
+    assert "exit code 128" in finding.problem
+    assert 'exec: "pyhton3": executable file not found' in finding.evidence
+    assert "fix a typo" in finding.fix
+
+
 def test_out_of_memory(ns: str) -> None:
     script = "data = 'x' * (200 * 1024 * 1024); print(len(data))"
     limits = {"limits": {"memory": "64Mi"}, "requests": {"memory": "64Mi"}}
@@ -117,6 +126,19 @@ def test_service_selecting_no_pod(ns: str) -> None:
     d = diagnosed("service", "web", ns, has("no pod has the labels"), timeout=60)
     assert "pod webapp: app=webapp" in d.findings[0].evidence
     assert "app=web (pod has app=webapp)" in d.findings[0].fix
+
+
+def test_service_hint_names_the_pod_with_the_nearest_labels(ns: str) -> None:
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "iris"},
+        "spec": {"selector": {"app": "irsi"}, "ports": [{"port": 80, "targetPort": 8000}]},
+    }
+    apply(ns, pod("client", container(BUSYBOX, ["sleep", "3600"]), labels={"run": "client"}),
+          pod("iris-model", container(BUSYBOX, ["sleep", "3600"]), labels={"app": "iris"}), service)
+    d = diagnosed("service", "iris", ns, has("no pod has the labels"), timeout=60)
+    assert "Closest: pod iris-model differs in app=irsi (pod has app=iris)" in d.findings[0].fix
 
 
 def test_failing_readiness_probe(ns: str) -> None:

@@ -232,3 +232,23 @@ def test_can_i_no_is_an_answer_not_an_error(monkeypatch: pytest.MonkeyPatch, cap
     monkeypatch.setattr(r, "run", broken)
     with pytest.raises(r.CommandError, match="resource type"):
         r.kubectl("auth", "can-i", "frobnicate", "widgets")
+
+
+def test_diff_with_differences_returns_the_diff(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    import subprocess as sp
+
+    import kdsutils.resources as r
+
+    def differences(args, **kwargs):
+        return sp.CompletedProcess(args, 1, stdout="+    stage: dev\n", stderr="")
+
+    monkeypatch.setattr(r, "run", differences)
+    monkeypatch.setattr(r, "require_course_context", lambda: "kds-local")
+    assert r.kubectl("diff", "-f", "trainer.yaml") == "+    stage: dev"
+
+    def broken(args, **kwargs):
+        return sp.CompletedProcess(args, 2, stdout="", stderr="error: the path \"trainer.yaml\" does not exist")
+
+    monkeypatch.setattr(r, "run", broken)
+    with pytest.raises(r.CommandError, match="does not exist"):
+        r.kubectl("diff", "-f", "trainer.yaml")
