@@ -34,9 +34,12 @@ up: venv
 down: venv
 	$(BIN)/kds down
 
+# JupyterLab refuses to run as root unless told; the local engine needs root on Linux.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: venv
 	$(BIN)/kds up
-	$(BIN)/jupyter lab --notebook-dir=. lessons/
+	$(BIN)/jupyter lab $(LAB_ROOT) --notebook-dir=. lessons/
 
 lint: venv
 	$(BIN)/ruff check .
