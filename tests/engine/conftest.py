@@ -22,6 +22,17 @@ def get_json(*args: str) -> dict:
     return json.loads(kubectl("get", *args, "-o", "json"))
 
 
+def wait_for(predicate, timeout: float = 90, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(1)
+    raise AssertionError(f"{what} not reached in {timeout} s (last: {last!r})")
+
+
 @pytest.fixture
 def ns(cluster: str) -> Iterator[str]:
     """A namespace of its own for each test; its deletion starts afterwards."""

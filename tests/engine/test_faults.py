@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 from kdsutils._run import run
 from kdsutils.cluster import local
 from kdsutils.errors import EngineError
-from tests.engine.conftest import get_json, kubectl
+from tests.engine.conftest import get_json, kubectl, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -83,10 +84,25 @@ def test_down_removes_what_it_added_and_up_brings_workloads_back(ns: str) -> Non
     kubectl("-n", ns, "rollout", "status", "deployment/survivor", "--timeout=120s")
     running = _host_traces()
     assert running["bridge"] and running["kube_chains"] and running["guard_rules"], "a running cluster has them"
+    went_down = time.time()
     local.down(progress=lambda _: None)
     traces = _host_traces()
     assert traces == {"bridge": False, "mounts": [], "kube_chains": [], "cni_rules": [], "guard_rules": [],
                       "running": []}
     local.up(progress=lambda _: None)
-    kubectl("-n", ns, "rollout", "status", "deployment/survivor", "--timeout=120s")
-    assert get_json("-n", ns, "deployment", "survivor")["status"]["readyReplicas"] == 1
+    # Right after `up` the Deployment's status may still be the one from before `down`; what
+    # counts is a container of the same Pod running again, started after the cluster went down.
+    (name,) = [p["metadata"]["name"] for p in get_json("-n", ns, "pods", "-l", "app=survivor")["items"]]
+    wait_for(lambda: _running_since(ns, name) >= int(went_down), 120, f"pod {name} running again")
+    wait_for(lambda: get_json("-n", ns, "deployment", "survivor")["status"].get("readyReplicas") == 1, 120,
+             "the Deployment ready again")
+
+
+def _running_since(ns: str, pod: str) -> float:
+    """When the Pod's container started running (0 when it is not running or not ready)."""
+    status = get_json("-n", ns, "pod", pod).get("status", {})
+    ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", []))
+    started = ((status.get("containerStatuses") or [{}])[0].get("state", {}).get("running") or {}).get("startedAt")
+    if not (ready and started):
+        return 0
+    return dt.datetime.fromisoformat(started.replace("Z", "+00:00")).timestamp()

@@ -5,13 +5,12 @@ from __future__ import annotations
 import errno
 import socket
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 from kdsutils._run import find_tool
 from kdsutils.cluster import images
-from tests.engine.conftest import get_json, kubectl
+from tests.engine.conftest import get_json, kubectl, wait_for
 
 PY = images.reference("python-ds")
 BUSYBOX = images.reference("busybox")
@@ -36,17 +35,6 @@ spec:
       command: ["sh", "-c", {command!r}]
 {extra}
 """
-
-
-def wait_for(predicate, timeout: float = 90, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(1)
-    raise AssertionError(f"{what} not reached in {timeout} s (last: {last!r})")
 
 
 def container_state(ns: str, name: str) -> dict:
