@@ -241,7 +241,7 @@ def workshop_namespace() -> str | None:
         'learner-ada'
     """
     context = current_context()
-    if context in COURSE_CONTEXTS or context not in workshop_contexts():
+    if context not in workshop_contexts():
         return None
     namespace = context_namespace()
     if namespace is None:

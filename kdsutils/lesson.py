@@ -130,13 +130,13 @@ def lesson(name: str, *, timeout: float = 180) -> Lesson:
         >>> les.namespace  # doctest: +SKIP
         'lesson-pods'
     """
-    manifest = namespace_manifest(f"lesson-{name}", labels={LESSON_LABEL: name})
     require_cluster()
     shared = kube.workshop_namespace()
     if shared:
         empty_namespace(shared, wait=True, timeout=timeout)
         kube.set_default_namespace(shared)
         return Lesson(name=name, namespace=shared, shared=True)
+    manifest = namespace_manifest(f"lesson-{name}", labels={LESSON_LABEL: name})
     ns = manifest["metadata"]["name"]
     delete("namespace", ns, ignore_not_found=True, timeout=timeout)
     apply(manifest)
