@@ -25,3 +25,21 @@ def test_every_code_cell_was_executed_in_order(path: Path) -> None:
     counts = [c.execution_count for c in cells]
     assert None not in counts, f"{path.name}: {counts.count(None)} code cell(s) never executed: run `make notebooks`"
     assert counts == list(range(1, len(cells) + 1)), f"{path.name}: cells were executed out of order: {counts}"
+
+
+def _sanitize(text: str) -> str:
+    """Apply tests/nbval_sanitize.cfg as nbval does: each section's regex, in file order."""
+    import configparser
+    import re
+
+    config = configparser.ConfigParser()
+    config.read(REPO / "tests" / "nbval_sanitize.cfg")
+    for section in config.sections():
+        text = re.sub(config[section]["regex"], config[section]["replace"], text)
+    return text
+
+
+@pytest.mark.parametrize("segment", ["742d", "8d5a", "0000"])
+def test_sanitizer_masks_a_whole_uid_whatever_its_digits(segment: str) -> None:
+    uid = f"a3969975-{segment}-425a-b952-e47ab4588b8a"
+    assert _sanitize(f"pvc-{uid}   Bound   5m12s") == "pvc-UID   Bound   AGE"
