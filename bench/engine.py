@@ -27,7 +27,7 @@ from pathlib import Path
 
 from kdsutils._run import run
 from kdsutils.cluster import images, local
-from kdsutils.cluster.versions import build_report, cached_binary, versions
+from kdsutils.versions import build_report, cached_binary, versions
 
 OUT = Path(__file__).parent / "results" / "engine.json"
 PODS = 5
@@ -96,7 +96,7 @@ def descendants(pid: int) -> list[int]:
 def engine_memory_mib() -> dict[str, float]:
     """RSS of the engine's own processes, and apart from them the shims and pods running now."""
     time.sleep(20)  # let the cluster settle into idle
-    per = {name: rss_kib(pid) / 1024 if pid else 0.0 for name, pid in local.status()["components"].items()}
+    per = {name: rss_kib(pid) / 1024 if pid else 0.0 for name, pid in local.pids().items()}
     per["engine total"] = sum(per.values())
     shims = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
              and (p / "cmdline").exists() and b"containerd-shim-runc-v2" in (p / "cmdline").read_bytes()[:300]]

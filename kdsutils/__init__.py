@@ -9,9 +9,9 @@ Examples:
         lesson = kds.lesson("pods")             # a fresh namespace, lesson-pods
         kds.kubectl("get", "pods")              # $ kubectl get pods -n lesson-pods
         kds.apply(kds.manifests.pod("hello", kds.manifests.PYTHON_DS_IMAGE, ["python3", "-V"]))
-        kds.wait("pod", "hello", for_="phase=Succeeded")
-        kds.logs("hello")
-        kds.diagnose("pod", "hello")            # why is it not working?
+        kds.wait("pod/hello", for_="jsonpath={.status.phase}=Succeeded")
+        kds.logs("hello")                       # $ kubectl logs hello -n lesson-pods
+        kds.diagnose("pod/hello")               # why is it not working?
         kds.check("pods_ex1")                   # is my exercise right?
         lesson.cleanup()
 """
@@ -23,7 +23,19 @@ from kdsutils.checks import check
 from kdsutils.diagnosis import diagnose
 from kdsutils.errors import KdsError
 from kdsutils.lesson import lesson
-from kdsutils.resources import apply, delete, events, exec, get, helm, kubectl, logs, port_forward, wait
+from kdsutils.resources import (
+    apply,
+    delete,
+    events,
+    exec,
+    get,
+    helm,
+    kubectl,
+    logs,
+    port_forward,
+    rollout_status,
+    wait,
+)
 from kdsutils.widgets import watch
 
 
@@ -61,6 +73,7 @@ __all__ = [
     "logs",
     "manifests",
     "port_forward",
+    "rollout_status",
     "wait",
     "watch",
 ]

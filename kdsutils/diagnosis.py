@@ -20,9 +20,11 @@ from typing import Any
 
 from kdsutils._run import run
 from kdsutils.errors import CommandError, KdsError
+from kdsutils.images import REGISTRY
 from kdsutils.kube import effective_namespace
+from kdsutils.resources import object_ref
 
-COURSE_REGISTRY = "docker.io/kds/"
+COURSE_REGISTRY = f"{REGISTRY}/"
 PULL_REASONS = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
 LOG_LINES = 10
 KINDS = {
@@ -66,7 +68,7 @@ class Finding:
     """One problem, what shows it, and what to do.
 
     Attributes:
-        problem: The problem in one line, e.g. "image docker.io/kds/pyton:1 cannot be pulled".
+        problem: The problem in one line, e.g. "image kds.invalid/pyton:1 cannot be pulled".
         evidence: What was seen: status fields, event messages, log lines.
         fix: What to change, with the command where there is one.
     """
@@ -991,7 +993,7 @@ def _normalize(kind: str) -> str:
     return KINDS[key]
 
 
-def diagnose(kind: str, name: str, *, namespace: str | None = None) -> Diagnosis:
+def diagnose(kind: str, name: str | None = None, *, namespace: str | None = None) -> Diagnosis:
     """Say in plain words why a Pod, Deployment, Job, Service or Helm release is not working.
 
     Reads the object, its pods, their events and last log lines (read-only: it changes
@@ -999,8 +1001,8 @@ def diagnose(kind: str, name: str, *, namespace: str | None = None) -> Diagnosis
 
     Args:
         kind: "pod", "deployment", "job", "service" or "release" (also "po", "deploy", "svc",
-            "helm").
-        name: The object's name.
+            "helm"), or the object as ``TYPE/NAME`` (``pod/trainer``), as kubectl takes it.
+        name: The object's name, when `kind` is the type alone.
         namespace: Its namespace; defaults to the lesson's namespace, then the context's.
 
     Returns:
@@ -1011,7 +1013,8 @@ def diagnose(kind: str, name: str, *, namespace: str | None = None) -> Diagnosis
         KdsError: for an unknown kind; CommandError when the cluster cannot be read.
 
     Examples:
-        >>> print(diagnose("pod", "trainer", namespace="lesson-debugging"))  # doctest: +SKIP
-        Pod trainer is not working: container trainer cannot start: image docker.io/kds/pyton-ds:2026.11 ...
+        >>> print(diagnose("pod/trainer", namespace="lesson-debugging"))  # doctest: +SKIP
+        Pod trainer is not working: container trainer cannot start: image kds.invalid/pyton-ds:2026.11 ...
     """
+    kind, name = object_ref(kind, name)
     return explain(fetch(kind, name, namespace=effective_namespace(namespace)))

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Literal
 
 from kdsutils._run import INSTALL_HINTS, run
-from kdsutils.cluster import detect, kind
-from kdsutils.cluster.versions import cache_dir, cached_binary, versions
+from kdsutils.cluster import CONTEXTS, LOCAL_API_PORT, NODE_PORTS, PORTS, backend, detect, kind
 from kdsutils.errors import KdsError, ToolMissing
+from kdsutils.images import course_images
 from kdsutils.kube import current_context, require_course_context
+from kdsutils.versions import cache_dir, cached_binary, versions
 
 Status = Literal["pass", "warn", "fail"]
 
@@ -33,12 +34,8 @@ DISK_PASS = 20 * GB
 DISK_FAIL = 10 * GB
 INOTIFY_WATCHES = 524288
 INOTIFY_INSTANCES = 512
-API_PORT = 6443
 JUPYTER_PORT = 8888
-NODE_PORTS = (30000, 30001, 30002)
 GO_MINIMUM = (1, 26)
-KIND_MINOR = 33  # the kind release whose node image the course pins (kind v0.33.x)
-CONTEXTS = {"kind": kind.CONTEXT, "local": "kds-local"}  # the context each backend creates
 
 
 @dataclass(frozen=True)
@@ -249,20 +246,25 @@ def _check_helm(f: Facts) -> Check:
     return Check("helm", "pass", f"helm {found}")
 
 
+def _kind_minor() -> int:
+    """The minor release of kind whose node image the course pins (versions.env)."""
+    return _version_numbers(versions()["kind"])[1]
+
+
 def _check_kind(f: Facts) -> Check | None:
     """Check for kind v0.33, the release whose node image the course pins."""
     if f.backend != "kind":
         return None
-    fix = f"install kind v0.{KIND_MINOR}.0 (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)"
+    fix = f"install kind v0.{_kind_minor()}.0 (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)"
     found = f.tools.get("kind")
     if found is None:
         return Check("kind", "fail", "kind is not installed", fix)
     numbers = _version_numbers(found)
-    if numbers[:2] != (0, KIND_MINOR):
+    if numbers[:2] != (0, _kind_minor()):
         return Check(
             "kind",
             "warn",
-            f"kind {found or '(unknown version)'}: the course's node image is made for kind v0.{KIND_MINOR}",
+            f"kind {found or '(unknown version)'}: the course's node image is made for kind v0.{_kind_minor()}",
             fix,
         )
     return Check("kind", "pass", f"kind {found}")
@@ -313,7 +315,7 @@ def _check_wsl(f: Facts) -> Check | None:
 
 def _cluster_ports(f: Facts) -> tuple[int, ...]:
     """Kind publishes the NodePorts; the local engine also serves its API on 6443."""
-    return (API_PORT, *NODE_PORTS) if f.backend == "local" else NODE_PORTS
+    return PORTS[f.backend]
 
 
 def _check_cluster_ports(f: Facts) -> Check:
@@ -505,20 +507,16 @@ def _context() -> tuple[str | None, bool]:
     return context, True
 
 
-def _cluster_running(backend: str) -> bool:
+def _cluster_running(name: str) -> bool:
     try:
-        if backend == "kind":
-            return bool(kind.status()["running"])
-        from kdsutils.cluster import local  # Linux-only machinery: imported when it is the backend
-
-        return bool(local.status()["running"])
+        return backend(name).status().running
     except (KdsError, OSError):
         return False
 
 
 def _missing_images(engine: str | None) -> tuple[str, ...]:
     """Return the images kind would download; the node image counts by digest or by tag."""
-    wanted = [(kind.NODE_IMAGE, kind.NODE_TAG), *((i.ref,) for i in kind.course_images())]
+    wanted = [(kind.NODE_IMAGE, kind.NODE_TAG), *((i.ref,) for i in course_images())]
     if engine is None:
         return tuple(names[0] for names in wanted)
 
@@ -541,16 +539,15 @@ def gather(*, preflight: bool = False) -> Facts:
     system = platform.system()
     engine = detect.container_engine()
     info = detect.engine_info(engine) if engine else None
-    env_backend = os.environ.get(detect.ENV_VAR, "").strip().lower()
-    backend = env_backend if env_backend in detect.BACKENDS else ("kind" if engine else "local")
+    chosen = detect.preferred_backend(detect.HostFacts(system, engine, os.environ.get(detect.ENV_VAR, "")))
     memory, engine_cgroup, engine_cgroupns = _engine_details(engine, info)
-    if backend == "local" and hasattr(os, "sysconf"):
+    if chosen == "local" and hasattr(os, "sysconf"):
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     docker_root = (info or {}).get("DockerRootDir") if system == "Linux" else None
     disk_path = _existing_parent(cache_dir())
     if docker_root and Path(docker_root).exists():
         disk_path = Path(docker_root)
-    ports = (API_PORT, JUPYTER_PORT, *NODE_PORTS)
+    ports = (LOCAL_API_PORT, JUPYTER_PORT, *NODE_PORTS)
     context, is_course = _context()
     try:
         proc_version = Path("/proc/version").read_text().lower()
@@ -559,7 +556,7 @@ def gather(*, preflight: bool = False) -> Facts:
     return Facts(
         system=system,
         is_root=hasattr(os, "geteuid") and os.geteuid() == 0,
-        backend=backend,
+        backend=chosen,
         engine=engine,
         memory=memory,
         engine_cgroup=engine_cgroup,
@@ -571,12 +568,12 @@ def gather(*, preflight: bool = False) -> Facts:
         inotify_instances=_read_int("/proc/sys/fs/inotify/max_user_instances"),
         wsl="microsoft" in proc_version,
         busy_ports=tuple(p for p in ports if _port_busy(p)),
-        cluster_running=_cluster_running(backend),
+        cluster_running=_cluster_running(chosen),
         disk_free=shutil.disk_usage(disk_path).free,
         disk_path=display_path(disk_path, Path.home()),
         context=context,
         context_is_course=is_course,
-        missing_images=_missing_images(engine) if preflight and backend == "kind" else None,
+        missing_images=_missing_images(engine) if preflight and chosen == "kind" else None,
     )
 
 

@@ -37,6 +37,10 @@ class ContextRefused(KdsError):
     """The current kubeconfig context is not a course cluster."""
 
 
+class KubeconfigInvalid(KdsError):
+    """A kubeconfig file is not valid YAML or not a mapping; kds leaves it as it is."""
+
+
 class ClusterNotReady(KdsError):
     """The cluster is down, half-started, or unreachable."""
 

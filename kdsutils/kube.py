@@ -1,49 +1,218 @@
-"""Kubeconfig loading, the current context, and the context guard.
+"""Kubeconfig files, the current context, and the context guard.
 
 A learner's kubeconfig often points at a company cluster. Every helper that changes a
 cluster calls `require_course_context` first, which refuses unless the current context is a
 course cluster: `kind-kds`, `kds-local`, or a workshop context that kds registered.
+
+This module is also the one place that reads and writes kubeconfig files. `kds up` (local
+engine) and `kds workshop join` add a context with `add_to_kubeconfig`, `kds delete` takes it
+out with `remove_from_kubeconfig`, and `kds workshop add-learner` writes a learner's file with
+`write_kubeconfig`. A write is atomic and leaves the file readable by its owner only (mode
+0600); a file that is not valid YAML is refused with `KubeconfigInvalid` and left as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 from kubernetes import client, config
 
-from kdsutils.errors import ClusterNotReady, ContextRefused
+from kdsutils._run import run
+from kdsutils.cluster import CONTEXTS
+from kdsutils.errors import ClusterNotReady, ContextRefused, KubeconfigInvalid
 
 #: The contexts of the two local backends: kind (cluster `kds`) and the local engine.
-COURSE_CONTEXTS = ("kind-kds", "kds-local")
+COURSE_CONTEXTS = tuple(CONTEXTS.values())
+_SECTIONS = ("clusters", "users", "contexts")
 
 _clients: dict[tuple[str, tuple[tuple[str, int], ...]], client.ApiClient] = {}
 _default_namespace: str | None = None
 
 
+def _kubeconfig_files() -> list[Path]:
+    """The files of ``$KUBECONFIG`` in order (empty entries skipped), else ``~/.kube/config``."""
+    listed = [Path(p).expanduser() for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+    return listed or [Path.home() / ".kube" / "config"]
+
+
 def kubeconfig_paths() -> str:
-    """Return the kubeconfig path list in use: ``$KUBECONFIG`` or ``~/.kube/config``.
+    """Return the kubeconfig path list in use: the files of ``$KUBECONFIG``, or ``~/.kube/config``.
 
     Read on every call (not at import), so a changed ``KUBECONFIG`` takes effect at once.
 
     Examples:
         >>> kubeconfig_paths()  # doctest: +SKIP
-        '~/.kube/config'
+        '/home/me/.kube/config'
     """
-    return os.environ.get("KUBECONFIG") or "~/.kube/config"
+    return os.pathsep.join(str(path) for path in _kubeconfig_files())
+
+
+def kubeconfig_path() -> Path:
+    """Return the kubeconfig file kds writes: the first of ``$KUBECONFIG``, else ``~/.kube/config``.
+
+    A current context written there wins over the other files, as `current_context` reads them.
+
+    Examples:
+        >>> kubeconfig_path()  # doctest: +SKIP
+        PosixPath('/home/me/.kube/config')
+    """
+    return _kubeconfig_files()[0]
+
+
+def read_kubeconfig(path: Path) -> dict[str, Any]:
+    """Return the contents of a kubeconfig file, or an empty dict when it is missing or empty.
+
+    Raises:
+        KubeconfigInvalid: when the file is not valid YAML or not a mapping, naming the file.
+
+    Examples:
+        >>> read_kubeconfig(Path("/no/such/kubeconfig"))
+        {}
+    """
+    if not path.is_file():
+        return {}
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        problem = f"is not valid YAML ({exc})"
+    else:
+        if loaded is None or isinstance(loaded, dict):
+            return loaded or {}
+        problem = f"holds a YAML {type(loaded).__name__}, not a mapping of clusters, users and contexts"
+    raise KubeconfigInvalid(
+        f"The kubeconfig {path} {problem}. kds left it as it is.",
+        fix=f"repair {path}, or move it away (`mv {path} {path}.broken`) and try again",
+    )
+
+
+def merge_kubeconfig(existing: dict[str, Any] | None, ours: dict[str, Any]) -> dict[str, Any]:
+    """Add (or replace) our clusters, users and contexts in a kubeconfig, keeping all others (pure).
+
+    Entries are matched by name. The current context becomes ours, as ``kind create cluster``
+    does.
+
+    Args:
+        existing: The kubeconfig as it is (None or empty when there is none yet).
+        ours: A kubeconfig whose entries are to be added.
+
+    Examples:
+        >>> mine = {"contexts": [{"name": "prod", "context": {}}], "current-context": "prod"}
+        >>> ours = {"contexts": [{"name": "kds-local", "context": {}}], "current-context": "kds-local"}
+        >>> merged = merge_kubeconfig(mine, ours)
+        >>> [c["name"] for c in merged["contexts"]], merged["current-context"]
+        (['prod', 'kds-local'], 'kds-local')
+    """
+    merged = dict(existing or {"apiVersion": "v1", "kind": "Config"})
+    for section in _SECTIONS:
+        added = ours.get(section) or []
+        names = {entry["name"] for entry in added}
+        kept = [entry for entry in merged.get(section) or [] if entry.get("name") not in names]
+        merged[section] = kept + added
+    merged["current-context"] = ours["current-context"]
+    return merged
+
+
+def write_kubeconfig(path: Path, kubeconfig: dict[str, Any]) -> None:
+    """Write a kubeconfig file atomically, readable by its owner only (mode 0600).
+
+    The text goes to a temporary file beside `path`, which then replaces it in one step, so a
+    reader sees the old file or the new one, never half of one. A symbolic link is followed:
+    the file it points to is replaced.
+
+    Args:
+        path: The file to write; its folder is created when missing.
+        kubeconfig: The whole configuration.
+
+    Examples:
+        >>> write_kubeconfig(Path("learner-ada.kubeconfig"), {"apiVersion": "v1"})  # doctest: +SKIP
+    """
+    target = path.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".kds-tmp")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(yaml.safe_dump(kubeconfig, sort_keys=False))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def add_to_kubeconfig(ours: dict[str, Any]) -> Path:
+    """Merge `ours` into the user's kubeconfig (`kubeconfig_path`) and make its context current.
+
+    Args:
+        ours: A kubeconfig with the clusters, users and contexts to add (same names replace).
+
+    Returns:
+        The file written.
+
+    Raises:
+        KubeconfigInvalid: when the user's kubeconfig is not valid YAML (it is left untouched).
+
+    Examples:
+        >>> add_to_kubeconfig(learner_config)  # doctest: +SKIP
+        PosixPath('/home/me/.kube/config')
+    """
+    path = kubeconfig_path()
+    write_kubeconfig(path, merge_kubeconfig(read_kubeconfig(path), ours))
+    return path
+
+
+def remove_from_kubeconfig(context_name: str) -> None:
+    """Take a context, and the cluster and user only it names, out of the user's kubeconfig.
+
+    When it was the current context, no context is current afterwards. A kubeconfig without
+    that context is not rewritten.
+
+    Raises:
+        KubeconfigInvalid: when the user's kubeconfig is not valid YAML (it is left untouched).
+
+    Examples:
+        >>> remove_from_kubeconfig("kds-local")  # doctest: +SKIP
+    """
+    path = kubeconfig_path()
+    existing = read_kubeconfig(path)
+    contexts = existing.get("contexts") or []
+    removed = [entry for entry in contexts if entry.get("name") == context_name]
+    if not removed:
+        return
+    kept = [entry for entry in contexts if entry.get("name") != context_name]
+    result = {**existing, "contexts": kept}
+    for section, key in (("clusters", "cluster"), ("users", "user")):
+        still_used = {(entry.get("context") or {}).get(key) for entry in kept}
+        unused = {(entry.get("context") or {}).get(key) for entry in removed} - still_used
+        result[section] = [entry for entry in existing.get(section) or [] if entry.get("name") not in unused]
+    if result.get("current-context") == context_name:
+        result["current-context"] = ""
+    write_kubeconfig(path, result)
+
+
+def kubectl_json(args: list[str]) -> Any:
+    """Run a read-only ``kubectl ... -o json``; return its parsed answer, or None when kubectl fails.
+
+    Args:
+        args: kubectl's arguments without ``-o json``.
+
+    Examples:
+        >>> kubectl_json(["--context", "kds-local", "get", "nodes"])["items"][0]["metadata"]["name"]  # doctest: +SKIP
+        'kds-control-plane'
+    """
+    proc = run(["kubectl", *args, "-o", "json"], check=False, timeout=30)
+    return json.loads(proc.stdout) if proc.returncode == 0 else None
 
 
 def _kubeconfigs() -> list[dict[str, Any]]:
-    files = [Path(p).expanduser() for p in kubeconfig_paths().split(os.pathsep) if p]
-    try:
-        found = [yaml.safe_load(f.read_text()) or {} for f in files if f.is_file()]
-    except yaml.YAMLError as exc:
-        raise ClusterNotReady(
-            f"The kubeconfig ({kubeconfig_paths()}) is not valid YAML: {exc}",
-            fix="repair it, or move it away and run `kds up`, which writes a fresh one",
-        ) from None
+    found = [read_kubeconfig(path) for path in _kubeconfig_files() if path.is_file()]
     if not found:
         raise ClusterNotReady(
             f"There is no kubeconfig at {kubeconfig_paths()}.",
@@ -149,9 +318,8 @@ def require_course_context(*, allow_any: bool = False) -> str:
     )
 
 
-def _kubeconfig_signature(paths: str) -> tuple[tuple[str, int], ...]:
-    files = [Path(p).expanduser() for p in paths.split(os.pathsep) if p]
-    return tuple((str(f), f.stat().st_mtime_ns) for f in files if f.is_file())
+def _kubeconfig_signature() -> tuple[tuple[str, int], ...]:
+    return tuple((str(f), f.stat().st_mtime_ns) for f in _kubeconfig_files() if f.is_file())
 
 
 def api_client() -> client.ApiClient:
@@ -166,7 +334,7 @@ def api_client() -> client.ApiClient:
     """
     paths = kubeconfig_paths()
     context = current_context()
-    key = (context, _kubeconfig_signature(paths))
+    key = (context, _kubeconfig_signature())
     if key not in _clients:
         _clients[key] = config.new_client_from_config(
             config_file=paths, context=context, persist_config=False

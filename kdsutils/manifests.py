@@ -12,13 +12,45 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kdsutils.cluster.images import IMAGES_DIR, reference  # noqa: F401 - IMAGES_DIR is part of this module's API
+import yaml
+
+from kdsutils import images
 from kdsutils.errors import ManifestError
 
-#: The course's Python image: python3 with pandas, scikit-learn and dask.
-PYTHON_DS_IMAGE = reference("python-ds")
-#: A tiny image with a shell and the usual Unix tools.
-BUSYBOX_IMAGE = reference("busybox")
+#: The course images by the names lessons use: ``PYTHON_DS_IMAGE`` is python3 with pandas,
+#: scikit-learn and dask; ``BUSYBOX_IMAGE`` a tiny image with a shell and the usual Unix tools.
+#: Read from `kdsutils.images` on first use, so importing this module reads no file.
+COURSE_IMAGE_NAMES = {"PYTHON_DS_IMAGE": "python-ds", "BUSYBOX_IMAGE": "busybox"}
+
+
+class Manifest(dict[str, Any]):
+    """A Kubernetes object as a plain dict; a notebook shows it as the YAML kubectl reads.
+
+    Examples:
+        >>> print(Manifest({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}}).to_yaml())
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: demo
+        <BLANKLINE>
+    """
+
+    def to_yaml(self) -> str:
+        """The object as YAML, in the order kubectl shows it (apiVersion, kind, metadata, spec)."""
+        return yaml.safe_dump(dict(self), sort_keys=False)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.to_yaml().rstrip("\n"))
+
+
+# yaml.safe_dump writes a Manifest as the mapping it is (kubectl apply, tests, learners' own dumps).
+yaml.SafeDumper.add_representer(Manifest, yaml.SafeDumper.represent_dict)
+
+
+def __getattr__(name: str) -> str:
+    if name in COURSE_IMAGE_NAMES:
+        return images.reference(COURSE_IMAGE_NAMES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -143,7 +175,7 @@ def pod(
     ports: Sequence[int] | None = None,
     volumes: Mapping[str, str] | None = None,
     restart_policy: str = "Always",
-) -> dict[str, Any]:
+) -> Manifest:
     """Build a Pod with one container, also named `name`.
 
     Args:
@@ -168,12 +200,13 @@ def pod(
         ManifestError: for an invalid name or option, with the fix.
 
     Examples:
+        >>> from kdsutils.manifests import BUSYBOX_IMAGE
         >>> p = pod("hello", BUSYBOX_IMAGE, ["echo", "hi"], restart_policy="Never")
         >>> p["spec"]["containers"][0]["imagePullPolicy"]
         'IfNotPresent'
     """
     _check_name(name, "pod")
-    return {
+    return Manifest({
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": _metadata(name, {"app": name, **(labels or {})}),
@@ -189,7 +222,7 @@ def pod(
             volumes=volumes,
             restart_policy=restart_policy,
         ),
-    }
+    })
 
 
 def deployment(
@@ -205,20 +238,21 @@ def deployment(
     resources: Mapping[str, Mapping[str, str]] | None = None,
     ports: Sequence[int] | None = None,
     volumes: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+) -> Manifest:
     """Build a Deployment that keeps `replicas` copies of one container running.
 
     Its Pods carry `app: <name>` plus `labels`, and the Deployment selects them by
     `app: <name>`. Container options are those of `pod`.
 
     Examples:
+        >>> from kdsutils.manifests import PYTHON_DS_IMAGE
         >>> d = deployment("web", PYTHON_DS_IMAGE, ["python", "-m", "http.server"], replicas=2)
         >>> d["spec"]["selector"]["matchLabels"]
         {'app': 'web'}
     """
     _check_name(name, "deployment")
     pod_labels = {"app": name, **(labels or {})}
-    return {
+    return Manifest({
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": _metadata(name, pod_labels),
@@ -241,7 +275,7 @@ def deployment(
                 ),
             },
         },
-    }
+    })
 
 
 def service(
@@ -252,7 +286,7 @@ def service(
     selector: Mapping[str, str] | None = None,
     type: str = "ClusterIP",
     labels: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+) -> Manifest:
     """Build a Service: one stable name and port in front of the Pods it selects.
 
     Args:
@@ -269,7 +303,7 @@ def service(
         [{'port': 80, 'targetPort': 8000, 'protocol': 'TCP'}]
     """
     _check_name(name, "service", pattern=_DNS1035, limit=63)
-    return {
+    return Manifest({
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": _metadata(name, labels),
@@ -278,7 +312,7 @@ def service(
             "selector": dict(selector or {"app": name}),
             "ports": [{"port": port, "targetPort": target_port or port, "protocol": "TCP"}],
         },
-    }
+    })
 
 
 def _job_spec(
@@ -335,7 +369,7 @@ def job(
     backoff_limit: int = 2,
     completions: int | None = None,
     parallelism: int | None = None,
-) -> dict[str, Any]:
+) -> Manifest:
     """Build a Job: run a container to completion, retrying failed Pods.
 
     Args:
@@ -353,13 +387,14 @@ def job(
         parallelism: How many Pods run at once.
 
     Examples:
+        >>> from kdsutils.manifests import PYTHON_DS_IMAGE
         >>> j = job("train", PYTHON_DS_IMAGE, ["python", "-c", "print('fit')"])
         >>> j["spec"]["template"]["spec"]["restartPolicy"]
         'Never'
     """
     _check_name(name, "job", pattern=_LABEL, limit=63)
     pod_labels = {"app": name, **(labels or {})}
-    return {
+    return Manifest({
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": _metadata(name, pod_labels),
@@ -377,7 +412,7 @@ def job(
             completions=completions,
             parallelism=parallelism,
         ),
-    }
+    })
 
 
 def cronjob(
@@ -393,7 +428,7 @@ def cronjob(
     resources: Mapping[str, Mapping[str, str]] | None = None,
     volumes: Mapping[str, str] | None = None,
     backoff_limit: int = 2,
-) -> dict[str, Any]:
+) -> Manifest:
     """Build a CronJob: a Job started on a schedule.
 
     Args:
@@ -411,6 +446,7 @@ def cronjob(
         backoff_limit: Retries of each Job before it counts as failed.
 
     Examples:
+        >>> from kdsutils.manifests import PYTHON_DS_IMAGE
         >>> cronjob("nightly", PYTHON_DS_IMAGE, ["python", "train.py"], schedule="0 3 * * *")["kind"]
         'CronJob'
     """
@@ -422,7 +458,7 @@ def cronjob(
             fix="for example '*/5 * * * *' (every five minutes) or '@daily'",
         )
     pod_labels = {"app": name, **(labels or {})}
-    return {
+    return Manifest({
         "apiVersion": "batch/v1",
         "kind": "CronJob",
         "metadata": _metadata(name, pod_labels),
@@ -446,12 +482,12 @@ def cronjob(
                 ),
             },
         },
-    }
+    })
 
 
 def configmap(
     name: str, data: Mapping[str, object], *, labels: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+) -> Manifest:
     """Build a ConfigMap: settings, as text, that Pods read as variables or files.
 
     Args:
@@ -464,17 +500,17 @@ def configmap(
         {'learning_rate': '0.01', 'model': 'ridge'}
     """
     _check_name(name, "configmap")
-    return {
+    return Manifest({
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": _metadata(name, labels),
         "data": {key: _string(value, f"data[{key!r}]") for key, value in data.items()},
-    }
+    })
 
 
 def secret(
     name: str, data: Mapping[str, object], *, labels: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+) -> Manifest:
     """Build an Opaque Secret. Values are base64-encoded, which hides nothing: it is not encryption.
 
     Args:
@@ -487,7 +523,7 @@ def secret(
         {'password': 'czNjcmV0'}
     """
     _check_name(name, "secret")
-    return {
+    return Manifest({
         "apiVersion": "v1",
         "kind": "Secret",
         "type": "Opaque",
@@ -496,7 +532,7 @@ def secret(
             key: base64.b64encode(_string(value, f"data[{key!r}]").encode()).decode()
             for key, value in data.items()
         },
-    }
+    })
 
 
 def pvc(
@@ -506,7 +542,7 @@ def pvc(
     storage_class: str | None = None,
     access_modes: Sequence[str] = ("ReadWriteOnce",),
     labels: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+) -> Manifest:
     """Build a PersistentVolumeClaim: a request for disk that outlives Pods.
 
     Args:
@@ -524,15 +560,15 @@ def pvc(
     spec: dict[str, Any] = {"accessModes": list(access_modes), "resources": {"requests": {"storage": size}}}
     if storage_class:
         spec["storageClassName"] = storage_class
-    return {
+    return Manifest({
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
         "metadata": _metadata(name, labels),
         "spec": spec,
-    }
+    })
 
 
-def namespace(name: str, *, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+def namespace(name: str, *, labels: Mapping[str, str] | None = None) -> Manifest:
     """Build a Namespace.
 
     Args:
@@ -544,4 +580,4 @@ def namespace(name: str, *, labels: Mapping[str, str] | None = None) -> dict[str
         {'name': 'lesson-pods', 'labels': {'kds.course/lesson': 'pods'}}
     """
     _check_name(name, "namespace", pattern=_LABEL, limit=63)
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": _metadata(name, labels)}
+    return Manifest({"apiVersion": "v1", "kind": "Namespace", "metadata": _metadata(name, labels)})

@@ -46,6 +46,47 @@ class Text(str):
         printer.text(str(self))
 
 
+def object_ref(kind: str, name: str | None = None) -> tuple[str, str]:
+    """Read an object's name the two ways kubectl takes it: ``"pod/hello"`` or ``"pod", "hello"``.
+
+    Returns:
+        ``(kind, name)``.
+
+    Raises:
+        KdsError: when no name is given, or the kind is given twice (``"pod", "pod/hello"``).
+
+    Examples:
+        >>> object_ref("pod/hello")
+        ('pod', 'hello')
+        >>> object_ref("deployment", "web")
+        ('deployment', 'web')
+    """
+    if name is None:
+        kind, slash, name = kind.partition("/")
+        if slash and kind and name and "/" not in name:
+            return kind, name
+        raise KdsError(
+            f"{kind + slash + name!r} names no single object.",
+            fix="name it as kubectl does: 'pod/hello' (TYPE/NAME), or 'pod', 'hello' (TYPE NAME)",
+        )
+    if "/" in kind or "/" in name:
+        raise KdsError(
+            f"{kind!r}, {name!r}: give the type once.",
+            fix=f"write either '{kind.split('/')[0]}/{name.split('/')[-1]}' alone, or the type and the name apart",
+        )
+    return kind, name
+
+
+def _echo(args: list[str], note: str = "") -> None:
+    """Print the command as a learner would type it at a terminal."""
+    print(f"$ {shlex.join(args)}" + (f"    # {note}" if note else ""))
+
+
+def _in_context(args: list[str], context: str) -> list[str]:
+    """The same kubectl command, pinned to the context the guard accepted."""
+    return [args[0], "--context", context, *args[1:]]
+
+
 # ---------------------------------------------------------------------------- apply
 
 
@@ -68,10 +109,13 @@ def _parse_yaml(text: str, source: str) -> list[Any]:
         ) from None
 
 
+def _is_path(text: str) -> bool:
+    return "\n" not in text and text.endswith((".yaml", ".yml"))
+
+
 def _documents(obj: Manifest) -> list[dict[str, Any]]:
     """Return the Kubernetes objects in `obj` (YAML text, a path, a dict or a list of dicts)."""
-    is_path = isinstance(obj, str) and "\n" not in obj and obj.endswith((".yaml", ".yml"))
-    if isinstance(obj, Path) or is_path:
+    if isinstance(obj, Path) or (isinstance(obj, str) and _is_path(obj)):
         path = Path(obj)
         if not path.is_file():
             raise ManifestError(f"No such manifest file: {path}.", fix="check the path (relative to here)")
@@ -112,6 +156,9 @@ def apply(obj: Manifest, *, namespace: str | None = None, timeout: float = 60) -
         namespace: Where namespaced objects go when they name no namespace themselves.
         timeout: Seconds before giving up.
 
+    Prints the kubectl command it stands for first (``kubectl apply -n <namespace> -f -``,
+    the YAML going in on standard input).
+
     Returns:
         kubectl's report, one line per object (``pod/hello created``).
 
@@ -123,6 +170,7 @@ def apply(obj: Manifest, *, namespace: str | None = None, timeout: float = 60) -
     Examples:
         >>> from kdsutils.manifests import pod, BUSYBOX_IMAGE
         >>> apply(pod("hello", BUSYBOX_IMAGE, ["sleep", "3600"]))  # doctest: +SKIP
+        $ kubectl apply -n lesson-pods -f -    # the YAML on standard input
         pod/hello created
     """
     docs = _documents(obj)
@@ -131,11 +179,14 @@ def apply(obj: Manifest, *, namespace: str | None = None, timeout: float = 60) -
     groups: dict[str, list[dict[str, Any]]] = {}
     for doc in docs:
         groups.setdefault(namespace or doc["metadata"].get("namespace") or target, []).append(doc)
+    source = str(obj) if isinstance(obj, Path) or (isinstance(obj, str) and _is_path(obj)) else "-"
     reports = []
     for ns, group in groups.items():
+        args = ["kubectl", "apply", "-n", ns, "-f", source]
+        _echo(args, "the YAML on standard input" if source == "-" else "")
         proc = run(
-            ["kubectl", "--context", context, "apply", "-n", ns, "-f", "-"],
-            input=yaml.safe_dump_all(group, sort_keys=False),
+            _in_context([*args[:-1], "-"], context),
+            input=yaml.safe_dump_all([dict(doc) for doc in group], sort_keys=False),
             timeout=timeout,
             fix="read the server's reason above; `kubectl explain <kind>.spec` documents every field",
         )
@@ -148,7 +199,7 @@ def apply(obj: Manifest, *, namespace: str | None = None, timeout: float = 60) -
 
 def delete(
     kind: str,
-    name: str,
+    name: str | None = None,
     *,
     namespace: str | None = None,
     wait: bool = True,
@@ -158,23 +209,30 @@ def delete(
     """Delete an object, as `kubectl delete` does, and by default wait until it is gone.
 
     Args:
-        kind: The kind, as kubectl takes it: ``pod``, ``deployment``, ``svc``...
-        name: The object's name.
+        kind: The kind, as kubectl takes it (``pod``, ``deployment``, ``svc``...), or the
+            object as ``TYPE/NAME`` (``pod/hello``).
+        name: The object's name, when `kind` is the type alone.
         namespace: Its namespace (default: the lesson's).
         wait: Wait until the object no longer exists.
         ignore_not_found: Succeed quietly when there is no such object.
         timeout: Seconds before giving up (the wait reports what it saw).
 
     Examples:
-        >>> delete("pod", "hello")  # doctest: +SKIP
+        >>> delete("pod/hello")  # doctest: +SKIP
+        $ kubectl delete pod/hello -n lesson-pods
         pod "hello" deleted from lesson-pods namespace
     """
+    kind, name = object_ref(kind, name)
     context = require_course_context()
     ns = effective_namespace(namespace)
-    args = ["kubectl", "--context", context, "delete", kind, name, "-n", ns, "--wait=false"]
+    args = ["kubectl", "delete", f"{kind}/{name}", "-n", ns]
+    if not wait:
+        args.append("--wait=false")
     if ignore_not_found:
         args.append("--ignore-not-found")
-    proc = run(args, timeout=timeout, fix=f"check the kind and name with get({kind!r}, namespace={ns!r})")
+    _echo(args)
+    fix = f"check the type and the name with `kubectl get {kind} -n {ns}`"
+    proc = run(_in_context([*args, "--wait=false"] if wait else args, context), timeout=timeout, fix=fix)
     if wait:
         _wait_for(kind, name, "delete", ns, timeout)
     return Text(proc.stdout.strip())
@@ -219,6 +277,7 @@ def get(
 
     Examples:
         >>> get("pods")  # doctest: +SKIP
+        $ kubectl get pods -n lesson-pods
         NAME    READY   STATUS    RESTARTS   AGE
         hello   1/1     Running   0          12s
         >>> get("pods", as_frame=True)["STATUS"].tolist()  # doctest: +SKIP
@@ -228,7 +287,9 @@ def get(
     args = ["kubectl", "get", kind, *([name] if name else []), "-n", ns]
     if selector:
         args += ["-l", selector]
-    proc = run(args, timeout=timeout, fix="check the kind with `kubectl api-resources`, the name with get()")
+    _echo(args)
+    fix = f"check the type with `kubectl api-resources`, the name with `kubectl get {kind}`"
+    proc = run(args, timeout=timeout, fix=fix)
     if as_frame:
         import pandas as pd
 
@@ -258,6 +319,7 @@ def logs(
 
     Examples:
         >>> logs("hello", tail=1)  # doctest: +SKIP
+        $ kubectl logs hello -n lesson-pods --tail=1
         hi
     """
     ns = effective_namespace(namespace)
@@ -269,22 +331,25 @@ def logs(
     if tail is not None:
         args.append(f"--tail={tail}")
     fix = (
-        "a container that has not started has no logs yet: "
-        f"wait('pod', {name!r}, for_='phase=Running') first, or look at events(for_='pod/{name}')"
+        "a container that has not started has no logs yet: look at its events "
+        f"(`kubectl events -n {ns} --for {name if '/' in name else 'pod/' + name}`), or wait for it first"
     )
+    _echo(args)
     return Text(run(args, timeout=timeout, fix=fix).stdout.rstrip("\n"))
 
 
-def events(*, namespace: str | None = None, for_: str | None = None, timeout: float = 60) -> Text:
+def events(*, namespace: str | None = None, for_: str | None = None, timeout: float = 60, echo: bool = True) -> Text:
     """Return the namespace's recent events, oldest first, as `kubectl events` does.
 
     Args:
         namespace: The namespace (default: the lesson's).
         for_: Only the events of one object, as ``kind/name`` (``pod/hello``).
         timeout: Seconds before giving up.
+        echo: Print the kubectl command first.
 
     Examples:
         >>> events(for_="pod/hello")  # doctest: +SKIP
+        $ kubectl events -n lesson-pods --for pod/hello
         LAST SEEN   TYPE     REASON      OBJECT      MESSAGE
         5s          Normal   Scheduled   Pod/hello   Successfully assigned lesson-pods/hello to ...
     """
@@ -292,6 +357,8 @@ def events(*, namespace: str | None = None, for_: str | None = None, timeout: fl
     args = ["kubectl", "events", "-n", ns]
     if for_:
         args += ["--for", for_]
+    if echo:
+        _echo(args)
     proc = run(args, timeout=timeout)
     return Text(proc.stdout.rstrip() or proc.stderr.strip())
 
@@ -318,14 +385,17 @@ def exec(
 
     Examples:
         >>> exec("hello", ["cat", "/etc/hostname"])  # doctest: +SKIP
+        $ kubectl exec hello -n lesson-pods -- cat /etc/hostname
         hello
     """
     context = require_course_context()
     ns = effective_namespace(namespace)
-    args = ["kubectl", "--context", context, "exec", pod, "-n", ns]
+    args = ["kubectl", "exec", pod, "-n", ns]
     if container:
         args += ["-c", container]
-    proc = run([*args, "--", *command], timeout=timeout, fix="the Pod must be Running and have that program")
+    args += ["--", *command]
+    _echo(args)
+    proc = run(_in_context(args, context), timeout=timeout, fix="the Pod must be Running and have that program")
     return Text(proc.stdout.rstrip("\n"))
 
 
@@ -419,36 +489,45 @@ def _rolled_out(obj: dict[str, Any] | None, kind: str) -> bool:
     )
 
 
+#: What kubectl's own ``--for`` does not take, and what to write instead.
+_NOT_KUBECTL = {
+    "phase": "jsonpath={.status.phase}=Running",
+    "complete": "condition=Complete",
+    "rollout": "rollout_status('deployment/NAME'), as `kubectl rollout status deployment/NAME`",
+}
+_ROLLOUT = "rollout"  # the internal test behind rollout_status(), not a --for form
+
+
 def _condition(for_: str, kind: str) -> Condition:
-    """Turn a kubectl-style ``--for`` value into a test on the object (None: absent)."""
+    """Turn a kubectl ``--for`` value into a test on the object (None: absent).
+
+    The forms are kubectl's: ``delete``, ``create``, ``condition=NAME[=VALUE]`` and
+    ``jsonpath={PATH}[=VALUE]`` (the braces may sit in single quotes, as at a shell).
+    """
     key, _, value = for_.partition("=")
     if for_ == "delete":
         return lambda obj: obj is None
     if for_ == "create":
         return lambda obj: obj is not None
-    if for_ == "complete" and kind == "Job":
-        return _job_complete
-    if for_ == "rollout" and kind in ("Deployment", "StatefulSet"):
-        return lambda obj: _rolled_out(obj, kind)
     if key == "condition" and value:
         name, _, status = value.partition("=")
+        if kind == "Job" and name.lower() == "complete" and status in ("", "True"):
+            return _job_complete
         return lambda obj: _has_condition(obj, name, status or "True")
-    if key == "phase" and value:
-        return lambda obj: _field(obj, "status.phase") == value
-    if key == "jsonpath" and value.startswith("{") and "}" in value:
-        path, _, expected = value[1:].partition("}")
-        expected = expected.removeprefix("=")
+    if key == "jsonpath" and value.lstrip("'").startswith("{") and "}" in value:
+        path, _, expected = value.lstrip("'")[1:].partition("}")
+        expected = expected.removeprefix("'").removeprefix("=")
 
         def holds(obj: dict[str, Any] | None) -> bool:
             found = _field(obj, path.lstrip("."))
             return found not in (None, "", [], {}) and (not expected or _text(found) == expected)
 
         return holds
+    instead = _NOT_KUBECTL.get(key.strip().lower())
     raise KdsError(
-        f"wait does not understand for_={for_!r} for a {kind}.",
-        fix="use 'condition=Ready', 'condition=Available', 'phase=Running', "
-        "'jsonpath={.status.readyReplicas}=2', 'create', 'delete', 'complete' (Jobs) "
-        "or 'rollout' (Deployments, StatefulSets)",
+        f"wait does not understand for_={for_!r}: it takes kubectl's own --for forms.",
+        fix=f"write {instead}" if instead else "use 'condition=Ready', 'condition=Complete', "
+        "'jsonpath={.status.phase}=Succeeded', 'create' or 'delete', as `kubectl wait --for=...` takes them",
     )
 
 
@@ -472,7 +551,7 @@ def _recent_events(res: Resource, name: str, ns: str | None, obj: dict[str, Any]
         return ""
     workload = _field(obj, "spec.template") is not None
     try:
-        table = events(namespace=ns, for_=None if workload else f"{res.kind.lower()}/{name}", timeout=15)
+        table = events(namespace=ns, for_=None if workload else f"{res.kind.lower()}/{name}", timeout=15, echo=False)
     except KdsError as exc:
         return f"\nEvents could not be read: {exc.message}"
     lines = table.splitlines()
@@ -484,7 +563,7 @@ def _recent_events(res: Resource, name: str, ns: str | None, obj: dict[str, Any]
 def _wait_for(kind: str, name: str, for_: str, namespace: str, timeout: float) -> Text:
     res = _resource(kind)
     ns = namespace if res.namespaced else None
-    test = _condition(for_, res.kind)
+    test = (lambda obj: _rolled_out(obj, res.kind)) if for_ == _ROLLOUT else _condition(for_, res.kind)
     label = f"{res.kind.lower()}{'.' + res.group if res.group else ''}/{name}"
     deadline = time.monotonic() + timeout
     selector = f"metadata.name={name}"
@@ -527,20 +606,21 @@ def _wait_for(kind: str, name: str, for_: str, namespace: str, timeout: float) -
     )
 
 
-def wait(kind: str, name: str, *, for_: str, namespace: str | None = None, timeout: float = 120) -> Text:
+def wait(
+    kind: str, name: str | None = None, *, for_: str, namespace: str | None = None, timeout: float = 120
+) -> Text:
     """Wait until an object reaches a state, as `kubectl wait --for=...` does.
 
-    It watches the object (no polling) and returns the moment the state holds; an object
-    that does not exist yet is waited for.
+    It prints the kubectl command, then watches the object (no polling) and returns the
+    moment the state holds; an object that does not exist yet is waited for. One difference
+    from kubectl: waiting for a Job's ``condition=Complete`` stops at once when the Job fails.
 
     Args:
-        kind: The kind, as kubectl takes it (``pod``, ``deploy``, ``job``...).
-        name: The object's name.
-        for_: What to wait for: ``"condition=Ready"`` (any condition, optionally
-            ``=False``), ``"phase=Running"``, ``"jsonpath={.status.readyReplicas}=2"`` (or
-            just ``"jsonpath={.status.podIP}"``: set and not empty), ``"create"``,
-            ``"delete"``, ``"complete"`` (a Job; fails at once when the Job fails) or
-            ``"rollout"`` (a Deployment or StatefulSet fully updated and available).
+        kind: The type (``pod``, ``deploy``, ``job``...), or the object as ``TYPE/NAME``.
+        name: The object's name, when `kind` is the type alone.
+        for_: kubectl's ``--for`` value: ``"condition=Ready"`` (any condition, optionally
+            ``=False``), ``"jsonpath={.status.phase}=Succeeded"`` (or just
+            ``"jsonpath={.status.podIP}"``: set and not empty), ``"create"`` or ``"delete"``.
         namespace: The namespace (default: the lesson's).
         timeout: Seconds before giving up.
 
@@ -551,12 +631,47 @@ def wait(kind: str, name: str, *, for_: str, namespace: str | None = None, timeo
         WaitTimeout: with the object's last status and its last events.
 
     Examples:
-        >>> wait("pod", "hello", for_="condition=Ready")  # doctest: +SKIP
+        >>> wait("pod/hello", for_="condition=Ready")  # doctest: +SKIP
+        $ kubectl wait pod/hello --for=condition=Ready -n lesson-pods --timeout=120s
         pod/hello condition met
-        >>> wait("deployment", "web", for_="rollout", timeout=180)  # doctest: +SKIP
-        deployment.apps/web condition met
+        >>> wait("job", "train", for_="condition=Complete", timeout=300)  # doctest: +SKIP
+        $ kubectl wait job/train --for=condition=Complete -n lesson-jobs --timeout=300s
+        job.batch/train condition met
     """
-    return _wait_for(kind, name, for_, effective_namespace(namespace), timeout)
+    kind, name = object_ref(kind, name)
+    ns = effective_namespace(namespace)
+    _condition(for_, "")  # refuse a form kubectl does not take before printing it
+    _echo(["kubectl", "wait", f"{kind}/{name}", f"--for={for_}", "-n", ns, f"--timeout={timeout:g}s"])
+    return _wait_for(kind, name, for_, ns, timeout)
+
+
+def rollout_status(
+    kind: str, name: str | None = None, *, namespace: str | None = None, timeout: float = 180
+) -> Text:
+    """Wait until a Deployment (or StatefulSet) runs its newest version, as `kubectl rollout status`.
+
+    Every replica is updated and available; a rollout that stops progressing fails at once,
+    with what the cluster said.
+
+    Args:
+        kind: ``deployment/NAME`` (or the type alone, with `name`).
+        name: The object's name, when `kind` is the type alone.
+        namespace: The namespace (default: the lesson's).
+        timeout: Seconds before giving up.
+
+    Returns:
+        kubectl's words: ``deployment "web" successfully rolled out``.
+
+    Examples:
+        >>> rollout_status("deployment/web")  # doctest: +SKIP
+        $ kubectl rollout status deployment/web -n lesson-deployments --timeout=180s
+        deployment "web" successfully rolled out
+    """
+    kind, name = object_ref(kind, name)
+    ns = effective_namespace(namespace)
+    _echo(["kubectl", "rollout", "status", f"{kind}/{name}", "-n", ns, f"--timeout={timeout:g}s"])
+    _wait_for(kind, name, _ROLLOUT, ns, timeout)
+    return Text(f'{_resource(kind).kind.lower()} "{name}" successfully rolled out')
 
 
 # -------------------------------------------------------------------- port-forward

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from kdsutils._run import run
+from kdsutils.cluster import CONTEXTS
 from tests.leftovers import report, wait_gone
 
 TEST_PREFIXES = ("smoke-", "kds-test-", "learner-kt-")
@@ -42,7 +43,7 @@ def cluster() -> Iterator[str]:
 
         local.up(progress=lambda msg: print(f"[kds] {msg}"))
     context = run(["kubectl", "config", "current-context"]).stdout.strip()
-    assert context in {"kds-local", "kind-kds"}, f"tests refuse to run against context {context!r}"
+    assert context in CONTEXTS.values(), f"tests refuse to run against context {context!r}"
     yield context
     left = wait_gone(TEST_PREFIXES)
     if left:

@@ -1,1 +1,77 @@
-"""Cluster backends: kind, the local engine, and how `kds up` picks one."""
+"""The course cluster: two backends behind one small interface, chosen in one place.
+
+- ``kind``: the cluster as one Docker (or Podman) container (`kdsutils.cluster.kind`).
+- ``local``: the local engine, Kubernetes run as host processes on Linux
+  (`kdsutils.cluster.local`).
+
+Both name the node `NODE` and publish the same `NODE_PORTS`, so one stored notebook output
+serves both. What differs between them is written here once (`CONTEXTS`, `PORTS`); every
+other module asks this one. `backend()` returns the module that implements `Backend`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, cast
+
+#: Called with one line of progress at a time (`print`, or the CLI's prefixed printer).
+Progress = Callable[[str], None]
+
+BACKENDS = ("kind", "local")
+NODE = "kds-control-plane"
+#: NodePorts a Service can use to answer at http://localhost:<port> on either backend.
+NODE_PORTS = (30000, 30001, 30002)
+#: The local engine's API server port on the host (kind picks a random one itself).
+LOCAL_API_PORT = 6443
+#: The kubeconfig context each backend creates.
+CONTEXTS = {"kind": "kind-kds", "local": "kds-local"}
+#: The host ports each backend needs free.
+PORTS = {"kind": NODE_PORTS, "local": (LOCAL_API_PORT, *NODE_PORTS)}
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `kds status` shows of a backend, the same shape for both.
+
+    Attributes:
+        running: Whether the whole cluster runs.
+        components: Each part and its state in words ("running (pid 4242)", "running",
+            "exited"), or None when it is not running.
+    """
+
+    running: bool
+    components: dict[str, str | None] = field(default_factory=dict)
+
+
+class Backend(Protocol):
+    """What a backend module provides (`kind` and `local` both do)."""
+
+    CONTEXT: str
+
+    def up(self, *, progress: Progress = print) -> None:
+        """Start the cluster, or heal it; safe to run again."""
+
+    def down(self, *, progress: Progress = print) -> None:
+        """Stop the cluster."""
+
+    def delete(self, *, progress: Progress = print) -> None:
+        """Stop the cluster and wipe its data."""
+
+    def status(self) -> Status:
+        """Report what runs now."""
+
+
+def backend(name: str) -> Backend:
+    """Return the backend module called `name` ("kind" or "local"), imported on first use.
+
+    Examples:
+        >>> backend("kind").CONTEXT
+        'kind-kds'
+    """
+    if name not in BACKENDS:
+        from kdsutils.errors import KdsError
+
+        raise KdsError(f"Unknown backend {name!r}.", fix=f"use one of: {', '.join(BACKENDS)}")
+    return cast(Backend, importlib.import_module(f"{__name__}.{name}"))

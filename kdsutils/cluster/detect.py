@@ -12,9 +12,9 @@ import platform
 from dataclasses import dataclass
 
 from kdsutils._run import run
+from kdsutils.cluster import BACKENDS
 from kdsutils.errors import EngineError, KdsError, ToolMissing
 
-BACKENDS = ("kind", "local")
 ENGINES = ("docker", "podman")
 ENV_VAR = "KDS_BACKEND"
 
@@ -81,6 +81,22 @@ def host_facts() -> HostFacts:
         HostFacts(system='Linux', engine=None, env_backend='')
     """
     return HostFacts(system=platform.system(), engine=container_engine(), env_backend=os.environ.get(ENV_VAR, ""))
+
+
+def preferred_backend(facts: HostFacts) -> str:
+    """The backend the facts point to, without judging whether it can run (pure).
+
+    ``$KDS_BACKEND`` when it names a backend, else kind when Docker or Podman answers, else
+    the local engine. `choose_backend` adds the checks; `kds doctor` reports on this one.
+
+    Examples:
+        >>> preferred_backend(HostFacts(system="Darwin", engine=None))
+        'local'
+    """
+    wanted = facts.env_backend.strip().lower()
+    if wanted in BACKENDS:
+        return wanted
+    return "kind" if facts.engine else "local"
 
 
 def choose_backend(explicit: str | None = None, *, facts: HostFacts | None = None) -> str:

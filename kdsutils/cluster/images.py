@@ -1,9 +1,9 @@
-"""The course's container images for the local engine: names, build, import.
+"""The local engine's images: the course images (from `kdsutils.images`) and its own three.
 
 Each image is built once per recipe (its inputs are hashed) into a docker-archive in the
 build cache, then imported into containerd's ``k8s.io`` namespace, so the kubelet never
-pulls. Names are fully qualified and never ``latest``; kind users build the same course
-images from ``images/<name>/Dockerfile``.
+pulls. The course images come from the one catalogue, `kdsutils.images.course_images`;
+kind users build the same ones from ``images/<name>/Dockerfile``.
 """
 
 from __future__ import annotations
@@ -11,38 +11,40 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from kdsutils._run import run
-from kdsutils.cluster.versions import ENGINE_DIR, cache_dir, cached_binary, versions
+from kdsutils.cluster import Progress
 from kdsutils.errors import EngineError
+from kdsutils.images import IMAGES_DIR, REGISTRY, REPO_ROOT, course_images
+from kdsutils.versions import ENGINE_DIR, cache_dir, cached_binary, versions
 
-REPO = ENGINE_DIR.parent.parent.parent
-IMAGES_DIR = REPO / "images"
-
-# Engine images take their tag from the pinned version; course images from images/<name>/TAG.
+#: The engine's own images, each tagged with the pinned version of the component it packs.
 ENGINE_IMAGES = {"pause": "pause", "coredns": "coredns", "local-path-provisioner": "local-path-provisioner"}
-COURSE_IMAGES = ("busybox", "python-ds")
 
 
-def tag(name: str) -> str:
-    """The image's tag: a pinned engine version, or the course image's TAG file."""
-    if name in ENGINE_IMAGES:
-        return versions()[ENGINE_IMAGES[name]]
-    return (IMAGES_DIR / name / "TAG").read_text().strip()
+def references() -> dict[str, str]:
+    """Every image the local engine loads, by name: its own three, then the course images.
+
+    Examples:
+        >>> references()["pause"]  # doctest: +SKIP
+        'kds.invalid/pause:3.10.2'
+    """
+    refs = {name: f"{REGISTRY}/{name}:{versions()[component]}" for name, component in ENGINE_IMAGES.items()}
+    refs.update({image.name: image.ref for image in course_images()})
+    return refs
 
 
 def reference(name: str) -> str:
-    """The fully qualified image name, e.g. ``docker.io/kds/python-ds:2026.11``."""
-    return f"docker.io/kds/{name}:{tag(name)}"
+    """The fully qualified name of one of the engine's images, e.g. ``kds.invalid/pause:3.10.2``."""
+    return references()[name]
 
 
 def recipe_hash(name: str) -> str:
     """A short hash of everything the image is built from; a change means a rebuild."""
     digest = hashlib.sha256((ENGINE_DIR / "build-image.sh").read_bytes())
     digest.update(reference(name).encode())
-    if name in COURSE_IMAGES:
+    if (IMAGES_DIR / name).is_dir():
         for path in sorted((IMAGES_DIR / name).iterdir()):
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
@@ -50,17 +52,18 @@ def recipe_hash(name: str) -> str:
 
 def archive(name: str) -> Path:
     """Where the built image's docker-archive lives in the cache."""
-    return cache_dir() / "images" / f"{name}-{tag(name)}-{recipe_hash(name)}.tar"
+    tag = reference(name).rsplit(":", 1)[1]
+    return cache_dir() / "images" / f"{name}-{tag}-{recipe_hash(name)}.tar"
 
 
-def build(name: str, *, progress: Callable[[str], None] = print) -> Path:
+def build(name: str, *, progress: Progress = print) -> Path:
     """Build one image unless its archive for this recipe is cached."""
     path = archive(name)
     if path.exists():
         return path
     progress(f"Building image {reference(name)} (first time only)")
     start = time.monotonic()
-    run(["bash", str(ENGINE_DIR / "build-image.sh"), name, reference(name), str(path), str(REPO)],
+    run(["bash", str(ENGINE_DIR / "build-image.sh"), name, reference(name), str(path), str(REPO_ROOT)],
         timeout=1800, stream=True, fix="read the build output above; `make engine` retries")
     (path.parent / f"{name}.seconds").write_text(str(round(time.monotonic() - start)))
     for old in path.parent.glob(f"{name}-*.tar"):
@@ -69,9 +72,9 @@ def build(name: str, *, progress: Callable[[str], None] = print) -> Path:
     return path
 
 
-def build_all(*, progress: Callable[[str], None] = print) -> list[Path]:
+def build_all(*, progress: Progress = print) -> list[Path]:
     """Build every image the local engine needs."""
-    return [build(name, progress=progress) for name in (*ENGINE_IMAGES, *COURSE_IMAGES)]
+    return [build(name, progress=progress) for name in references()]
 
 
 def imported(socket: Path) -> set[str]:
@@ -80,7 +83,7 @@ def imported(socket: Path) -> set[str]:
     return set(out.split())
 
 
-def import_all(socket: Path, record: Path, *, progress: Callable[[str], None] = print) -> None:
+def import_all(socket: Path, record: Path, *, progress: Progress = print) -> None:
     """Import every image containerd lacks, or holds from an older recipe.
 
     Args:
@@ -90,15 +93,15 @@ def import_all(socket: Path, record: Path, *, progress: Callable[[str], None] = 
     """
     have = imported(socket)
     done = json.loads(record.read_text()) if record.exists() else {}
-    for name in (*ENGINE_IMAGES, *COURSE_IMAGES):
+    for name, ref in references().items():
         path = archive(name)
-        if reference(name) in have and done.get(reference(name)) == path.name:
+        if ref in have and done.get(ref) == path.name:
             continue
         if not path.exists():
-            raise EngineError(f"The image {reference(name)} is not built.", fix="run `make engine`")
-        progress(f"Importing {reference(name)} into containerd")
+            raise EngineError(f"The image {ref} is not built.", fix="run `make engine`")
+        progress(f"Importing {ref} into containerd")
         run([str(cached_binary("ctr")), "--address", str(socket), "-n", "k8s.io", "images", "import",
              str(path)], timeout=600)
-        done[reference(name)] = path.name
+        done[ref] = path.name
         record.write_text(json.dumps(done, indent=2))
 

@@ -10,56 +10,31 @@ into the node. The exact commands come from the pure function `plan_up`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from kdsutils._run import run
+from kdsutils.cluster import CONTEXTS, NODE, NODE_PORTS, Progress, Status
 from kdsutils.cluster.detect import container_engine
-from kdsutils.cluster.versions import cache_dir
-from kdsutils.errors import EngineError, KdsError
+from kdsutils.errors import EngineError
+from kdsutils.images import CourseImage, course_images
+from kdsutils.versions import cache_dir, versions
 
 CLUSTER = "kds"
-CONTEXT = f"kind-{CLUSTER}"
-NODE = f"{CLUSTER}-control-plane"
-# kind v0.33.0 publishes this node image for the course's pinned Kubernetes (versions.env).
-NODE_IMAGE = "kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed"
-NODE_TAG = NODE_IMAGE.split("@")[0]  # how an offline bundle names it (docker load keeps tags, not digests)
-KIND_VERSION = "v0.33.0"
-NODE_PORTS = (30000, 30001, 30002)
+CONTEXT = CONTEXTS["kind"]
+# The node image kind publishes for the course's pinned Kubernetes, pinned by digest (versions.env).
+NODE_TAG = f"kindest/node:{versions()['kubernetes']}"  # how an offline bundle names it (docker keeps tags)
+NODE_IMAGE = f"{NODE_TAG}@{versions()['kind-node-digest']}"
 POD_SUBNET = "10.244.0.0/16"
 SERVICE_SUBNET = "10.96.0.0/16"
 CONFIG_PATH = Path(__file__).parent / "kind" / "kind-config.yaml"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-IMAGE_REGISTRY = "docker.io/kds"
 WAIT = "120s"
 
 
-@dataclass(frozen=True)
-class CourseImage:
-    """One course image recipe: ``images/<name>/Dockerfile`` plus its ``TAG`` file.
-
-    Attributes:
-        name: The folder name, e.g. "python-ds".
-        tag: The contents of ``TAG``, e.g. "2026.11".
-        context: The build folder (holds the Dockerfile).
-    """
-
-    name: str
-    tag: str
-    context: Path
-
-    @property
-    def ref(self) -> str:
-        """The fully qualified image name, e.g. ``docker.io/kds/python-ds:2026.11``."""
-        return f"{IMAGE_REGISTRY}/{self.name}:{self.tag}"
-
-    @property
-    def archive(self) -> Path:
-        """Where a saved copy of the image (docker-archive tar) lives in the kds cache."""
-        return cache_dir() / "images" / f"{self.name}-{self.tag}.tar"
+def podman_archive(image: CourseImage) -> Path:
+    """Where Podman saves a course image for ``kind load image-archive`` (in the kds cache)."""
+    return cache_dir() / "images" / f"{image.name}-{image.tag}.tar"
 
 
 def kind_config(node_image: str = NODE_IMAGE, ports: tuple[int, ...] = NODE_PORTS) -> dict:
@@ -96,33 +71,6 @@ def kind_config(node_image: str = NODE_IMAGE, ports: tuple[int, ...] = NODE_PORT
             }
         ],
     }
-
-
-def course_images(root: Path | None = None) -> list[CourseImage]:
-    """List the course images under ``<root>/images``, sorted by name.
-
-    Args:
-        root: The repository (default: the one kdsutils is installed from).
-
-    Raises:
-        KdsError: when an image folder has a Dockerfile but no usable TAG file.
-
-    Examples:
-        >>> [image.ref for image in course_images()]  # doctest: +SKIP
-        ['docker.io/kds/busybox:1.35', 'docker.io/kds/python-ds:2026.11']
-    """
-    images = []
-    for dockerfile in sorted(((root or REPO_ROOT) / "images").glob("*/Dockerfile")):
-        folder = dockerfile.parent
-        tag_file = folder / "TAG"
-        tag = tag_file.read_text().strip() if tag_file.is_file() else ""
-        if not tag or tag == "latest" or any(c.isspace() for c in tag):
-            raise KdsError(
-                f"{folder} has a Dockerfile but no usable TAG file (found {tag!r}).",
-                fix=f"write the image's version, one word and not 'latest', into {tag_file}",
-            )
-        images.append(CourseImage(name=folder.name, tag=tag, context=folder))
-    return images
 
 
 def parse_clusters(stdout: str) -> list[str]:
@@ -178,8 +126,9 @@ def plan_up(
         if image.ref not in present:
             commands.append([engine, "build", "--tag", image.ref, str(image.context)])
         if engine == "podman":
-            commands.append(["podman", "save", "--format", "docker-archive", "--output", str(image.archive), image.ref])
-            commands.append(["kind", "load", "image-archive", str(image.archive), "--name", CLUSTER])
+            saved = str(podman_archive(image))
+            commands.append(["podman", "save", "--format", "docker-archive", "--output", saved, image.ref])
+            commands.append(["kind", "load", "image-archive", saved, "--name", CLUSTER])
         else:
             commands.append(["kind", "load", "docker-image", image.ref, "--name", CLUSTER])
     return commands
@@ -209,7 +158,7 @@ def _exists(engine: str) -> bool:
     return CLUSTER in parse_clusters(proc.stdout)
 
 
-def up(*, progress: Callable[[str], None] = print) -> None:
+def up(*, progress: Progress = print) -> None:
     """Create the kind cluster (unless it exists) and load the course images into it.
 
     Idempotent: a second call re-exports the kubeconfig and builds no image the engine
@@ -270,7 +219,7 @@ def _fix_for(command: list[str]) -> str:
     return "run `kds up` again; if it keeps failing, `kds down` then `kds up`"
 
 
-def down(*, progress: Callable[[str], None] = print) -> None:
+def down(*, progress: Progress = print) -> None:
     """Delete the kind cluster (everything in it is lost; the course images stay in Docker).
 
     Args:
@@ -286,7 +235,7 @@ def down(*, progress: Callable[[str], None] = print) -> None:
     progress(f"kind cluster '{CLUSTER}' deleted; `kds up` creates it again")
 
 
-def delete(*, progress: Callable[[str], None] = print) -> None:
+def delete(*, progress: Progress = print) -> None:
     """Delete the kind cluster: kind keeps no data outside the node, so this equals `down`.
 
     Args:
@@ -299,23 +248,22 @@ def delete(*, progress: Callable[[str], None] = print) -> None:
     down(progress=progress)
 
 
-def status() -> dict:
+def status() -> Status:
     """Report whether the cluster's node container runs.
 
     Returns:
-        ``{"running": bool, "components": {"kds-control-plane": <container state or None>}}``;
-        ``components`` is empty when the cluster does not exist.
+        The node container's state as the one component; none when the cluster does not exist.
 
     Examples:
         >>> status()  # doctest: +SKIP
-        {'running': True, 'components': {'kds-control-plane': 'running'}}
+        Status(running=True, components={'kds-control-plane': 'running'})
     """
     engine = container_engine()
     if engine is None or not _exists(engine):
-        return {"running": False, "components": {}}
+        return Status(running=False)
     proc = run([engine, "inspect", "--format", "{{.State.Status}}", NODE], check=False, timeout=60)
     state = proc.stdout.strip() if proc.returncode == 0 else None
-    return {"running": state == "running", "components": {NODE: state}}
+    return Status(running=state == "running", components={NODE: state})
 
 
 def write_config(path: Path = CONFIG_PATH) -> None:

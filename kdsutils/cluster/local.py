@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import http.client
 import json
 import os
 import platform
@@ -30,14 +31,15 @@ from pathlib import Path
 
 import yaml
 
+from kdsutils import kube
 from kdsutils._run import run
-from kdsutils.cluster import images
+from kdsutils.cluster import CONTEXTS, LOCAL_API_PORT, NODE, Progress, Status, images
 from kdsutils.cluster.pki import ensure_pki
-from kdsutils.cluster.versions import ENGINE_DIR, cached_binary, component_dir
-from kdsutils.errors import ClusterNotReady, EngineError
+from kdsutils.errors import ClusterNotReady, CommandError, EngineError
+from kdsutils.versions import ENGINE_DIR, cached_binary, component_dir
 
-CONTEXT = "kds-local"
-NODE_NAME = "kds-control-plane"
+CONTEXT = CONTEXTS["local"]
+NODE_NAME = NODE
 CLUSTER_CIDR = "10.244.0.0/16"
 NODE_POD_CIDR = "10.244.0.0/24"
 NODE_IP = "10.244.0.1"  # the pod bridge's own address: stable whatever network the host is on
@@ -45,10 +47,8 @@ SERVICE_CIDR = "10.96.0.0/16"
 API_SERVICE_IP = "10.96.0.1"
 DNS_IP = "10.96.0.10"
 BRIDGE = "kds0"
-API_PORT = 6443
+API_PORT = LOCAL_API_PORT
 CNI_BIN_DIRS = ["/usr/lib/cni", "/opt/cni/bin"]
-
-Progress = Callable[[str], None]
 
 
 def state_dir() -> Path:
@@ -73,7 +73,7 @@ class Component:
     ports: tuple[int, ...] = ()
 
 
-def components(state: Path, rundir: Path) -> list[Component]:
+def components(state: Path) -> list[Component]:
     """Every engine process in start order (pure: builds argument lists only)."""
     pki = state / "pki"
     conf = state / "config"
@@ -281,27 +281,6 @@ def write_configs(state: Path, rundir: Path, runc: str, cni_bin_dirs: list[str])
     (state / "cni" / "net.d" / "10-kds.conflist").write_text(json.dumps(cni_config(state), indent=2))
 
 
-def merge_kubeconfig(existing: dict | None, ours: dict) -> dict:
-    """Add (or replace) our cluster, user and context in a kubeconfig, keeping all others.
-
-    The current context becomes ours, as ``kind create cluster`` does.
-    """
-    merged = dict(existing or {"apiVersion": "v1", "kind": "Config"})
-    for section in ("clusters", "users", "contexts"):
-        ours_names = {entry["name"] for entry in ours[section]}
-        kept = [e for e in (merged.get(section) or []) if e.get("name") not in ours_names]
-        merged[section] = kept + ours[section]
-    merged["current-context"] = ours["current-context"]
-    return merged
-
-
-def user_kubeconfig_path() -> Path:
-    """The kubeconfig file kubectl reads first (first entry of $KUBECONFIG, or ~/.kube/config)."""
-    env = os.environ.get("KUBECONFIG", "")
-    first = next((p for p in env.split(os.pathsep) if p), "")
-    return Path(first) if first else Path.home() / ".kube" / "config"
-
-
 def _embedded_admin_kubeconfig(state: Path) -> dict:
     """The admin kubeconfig with certificates embedded, so it survives being copied."""
     pki = state / "pki"
@@ -322,22 +301,8 @@ def _embedded_admin_kubeconfig(state: Path) -> dict:
 
 
 def install_kubeconfig(state: Path) -> Path:
-    """Merge the cluster's context into the user's kubeconfig without clobbering others."""
-    path = user_kubeconfig_path()
-    existing = None
-    if path.exists():
-        try:
-            existing = yaml.safe_load(path.read_text()) or None
-        except yaml.YAMLError as exc:
-            raise EngineError(f"Your kubeconfig {path} is not valid YAML ({exc}); it was left untouched.",
-                              fix=f"repair or move {path}, then run `kds up` again") from None
-    merged = merge_kubeconfig(existing, _embedded_admin_kubeconfig(state))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".kds-tmp")
-    tmp.write_text(yaml.safe_dump(merged, sort_keys=False))
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return path
+    """Add the cluster's admin context to the user's kubeconfig, keeping all others; return the file."""
+    return kube.add_to_kubeconfig(_embedded_admin_kubeconfig(state))
 
 
 # ---------------------------------------------------------------- host facts and checks
@@ -367,7 +332,7 @@ def host_problems() -> list[str]:
     for tool, package in [("iptables", "iptables"), ("ip", "iproute2"), ("mount", "mount")]:
         if not shutil.which(tool):
             problems.append(f"`{tool}` is missing: `apt-get install {package}`.")
-    programs = [c.binary for c in components(state_dir(), run_dir())] + ["runc", "crictl", "ctr"]
+    programs = [c.binary for c in components(state_dir())] + ["runc", "crictl", "ctr"]
     missing = [name for name in programs if cached_binary(name) is None]
     if missing:
         problems.append(f"The engine is not built yet ({', '.join(missing)}): run `make engine`.")
@@ -470,12 +435,17 @@ def _log_tail(state: Path, name: str, lines: int = 12) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+#: What a health probe raises while its component is still starting (refused, reset, not yet
+#: serving TLS, kubectl failing). Anything else is a bug and surfaces at once.
+PROBE_FAILURES = (OSError, http.client.HTTPException, CommandError)
+
+
 def _wait(what: str, probe: Callable[[], bool], timeout: float, state: Path, comp: Component | None) -> None:
     """Poll ``probe`` with backoff until it is true; explain what was seen when time runs out."""
     deadline = time.monotonic() + timeout
     delay = 0.05
     while True:
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(*PROBE_FAILURES):
             if probe():
                 return
         if comp is not None and running_pid(state, comp) is None:
@@ -623,7 +593,7 @@ def _component_env(state: Path) -> dict[str, str]:
     return {"PATH": path, "HOME": str(state), "LANG": "C.UTF-8"}
 
 
-def _crictl(state: Path, rundir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _crictl(rundir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     crictl = cached_binary("crictl")
     endpoint = f"unix://{rundir / 'containerd' / 'containerd.sock'}"
     return run([str(crictl), f"--runtime-endpoint={endpoint}", f"--image-endpoint={endpoint}", *args],
@@ -656,11 +626,17 @@ def _exclusive() -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def status() -> dict:
-    """What runs now: ``{"running": bool, "components": {name: pid or None}, "state": path}``."""
+def pids() -> dict[str, int | None]:
+    """Each engine process and its pid, or None when it is not running."""
     state = state_dir()
-    pids = {c.name: running_pid(state, c) for c in components(state, run_dir())}
-    return {"running": all(pids.values()), "components": pids, "state": str(state), "context": CONTEXT}
+    return {c.name: running_pid(state, c) for c in components(state)}
+
+
+def status() -> Status:
+    """What runs now: each engine process, with its pid."""
+    found = pids()
+    shown = {name: None if pid is None else f"running (pid {pid})" for name, pid in found.items()}
+    return Status(running=all(found.values()), components=shown)
 
 
 def up(*, progress: Progress = print, timeout: float = 180) -> None:
@@ -694,7 +670,7 @@ def _up(progress: Progress, timeout: float) -> None:
         raise EngineError("The local engine cannot start here yet:\n- " + "\n- ".join(problems),
                           fix="fix the items above (or run `make engine` as root), then `kds up` again")
     state, rundir = state_dir(), run_dir()
-    comps = {c.name: c for c in components(state, rundir)}
+    comps = {c.name: c for c in components(state)}
     runtime_dead = running_pid(state, comps["containerd"]) is None
     if runtime_dead and running_pid(state, comps["kubelet"]) is not None:
         _stop(state, comps["kubelet"])  # a kubelet without its runtime only reports errors
@@ -715,7 +691,7 @@ def _up(progress: Progress, timeout: float) -> None:
         "kube-controller-manager": lambda: port_in_use(10257),
         "kube-scheduler": lambda: port_in_use(10259),
         "containerd": lambda: (rundir / "containerd" / "containerd.sock").exists()
-        and _crictl(state, rundir, "version", timeout=5).returncode == 0,
+        and _crictl(rundir, "version", timeout=5).returncode == 0,
         "kubelet": lambda: _http_ok("http://127.0.0.1:10248/healthz"),
         "kube-proxy": lambda: port_in_use(10256),
     }
@@ -747,12 +723,12 @@ def down(*, progress: Progress = print) -> None:
 
 def _down(progress: Progress) -> None:
     state, rundir = state_dir(), run_dir()
-    comps = {c.name: c for c in components(state, rundir)}
+    comps = {c.name: c for c in components(state)}
     progress("Stopping kubelet")
     _stop(state, comps["kubelet"])
     if running_pid(state, comps["containerd"]) is not None:
         progress("Removing pod sandboxes (their network is released through CNI)")
-        _crictl(state, rundir, "rmp", "--all", "--force", timeout=180)
+        _crictl(rundir, "rmp", "--all", "--force", timeout=180)
     for name in ("kube-proxy", "containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
         progress(f"Stopping {name}")
         _stop(state, comps[name])
@@ -774,17 +750,5 @@ def delete(*, progress: Progress = print) -> None:
                           fix=f"run `grep {state} /proc/self/mountinfo`, unmount them, then `kds delete`")
     shutil.rmtree(state, ignore_errors=True)
     shutil.rmtree(run_dir(), ignore_errors=True)
-    _remove_context()
+    kube.remove_from_kubeconfig(CONTEXT)
     progress(f"The cluster's data was deleted ({state})")
-
-
-def _remove_context() -> None:
-    path = user_kubeconfig_path()
-    if not path.exists():
-        return
-    config = yaml.safe_load(path.read_text()) or {}
-    for section in ("clusters", "users", "contexts"):
-        config[section] = [e for e in config.get(section) or [] if e.get("name") != CONTEXT]
-    if config.get("current-context") == CONTEXT:
-        config["current-context"] = ""
-    path.write_text(yaml.safe_dump(config, sort_keys=False))

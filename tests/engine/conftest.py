@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from kdsutils._run import run
+from kdsutils.cluster import CONTEXTS
 from tests.conftest import drop_namespace
 
 Kubectl = Callable[..., str]
 
 
 def kubectl(*args: str, input: str | None = None, timeout: float = 120, check: bool = True) -> str:
-    proc = run(["kubectl", "--context", "kds-local", *args], input=input, timeout=timeout, check=check)
+    proc = run(["kubectl", "--context", CONTEXTS["local"], *args], input=input, timeout=timeout, check=check)
     return proc.stdout if check else proc.stdout + proc.stderr
 
 
@@ -31,6 +32,13 @@ def wait_for(predicate, timeout: float = 90, what: str = "condition"):
             return last
         time.sleep(1)
     raise AssertionError(f"{what} not reached in {timeout} s (last: {last!r})")
+
+
+@pytest.fixture(autouse=True)
+def local_engine_only(cluster: str) -> None:
+    """This suite tests the local engine itself: on a kind cluster it is skipped, not failed."""
+    if cluster != CONTEXTS["local"]:
+        pytest.skip(f"the engine suite tests the local engine ({CONTEXTS['local']}); this cluster is {cluster}")
 
 
 @pytest.fixture

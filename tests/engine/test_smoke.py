@@ -9,11 +9,12 @@ import urllib.request
 from pathlib import Path
 
 from kdsutils._run import find_tool
-from kdsutils.cluster import images
+from kdsutils.cluster import CONTEXTS
+from kdsutils.images import reference
 from tests.engine.conftest import get_json, kubectl, wait_for
 
-PY = images.reference("python-ds")
-BUSYBOX = images.reference("busybox")
+PY = reference("python-ds")
+BUSYBOX = reference("busybox")
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -112,7 +113,7 @@ def test_exec_and_port_forward_from_the_host(ns: str) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     forward = subprocess.Popen(
-        [find_tool("kubectl"), "--context", "kds-local", "-n", ns, "port-forward", "pod/web", f"{port}:8000"],
+        [find_tool("kubectl"), "--context", CONTEXTS["local"], "-n", ns, "port-forward", "pod/web", f"{port}:8000"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert "Forwarding from" in (forward.stdout.readline() if forward.stdout else "")
@@ -160,7 +161,7 @@ def test_memory_limit_gives_oomkilled(ns: str) -> None:
 
 
 def test_missing_image_gives_imagepullbackoff(ns: str) -> None:
-    apply(ns, pod("typo", "docker.io/kds/pyhton-ds:2026.11", "true"))
+    apply(ns, pod("typo", PY.replace("python-ds", "pyhton-ds"), "true"))
     reason = wait_for(lambda: container_state(ns, "typo").get("state", {}).get("waiting", {}).get("reason")
                       in ("ImagePullBackOff", "ErrImagePull") and
                       container_state(ns, "typo")["state"]["waiting"]["reason"], 120, "pull failure")
@@ -214,12 +215,12 @@ def test_serviceaccount_without_rights_is_denied(ns: str) -> None:
 def test_helm_installs_a_local_chart(ns: str) -> None:
     from kdsutils._run import run
 
-    run(["helm", "--kube-context", "kds-local", "-n", ns, "install", "greeter", str(REPO / "charts" / "hello"),
+    run(["helm", "--kube-context", CONTEXTS["local"], "-n", ns, "install", "greeter", str(REPO / "charts" / "hello"),
          "--set", "message=hi from helm", "--wait", "--timeout", "120s"])
-    status = run(["helm", "--kube-context", "kds-local", "-n", ns, "status", "greeter"]).stdout
+    status = run(["helm", "--kube-context", CONTEXTS["local"], "-n", ns, "status", "greeter"]).stdout
     assert "STATUS: deployed" in status
     apply(ns, pod("client", BUSYBOX, "wget -qO- http://greeter-hello:8000"))
     wait_for(lambda: get_json("-n", ns, "pod", "client")["status"]["phase"] in ("Succeeded", "Failed"), 90,
              "client done")
     assert kubectl("-n", ns, "logs", "client").strip() == "hi from helm"
-    run(["helm", "--kube-context", "kds-local", "-n", ns, "uninstall", "greeter", "--wait"])
+    run(["helm", "--kube-context", CONTEXTS["local"], "-n", ns, "uninstall", "greeter", "--wait"])

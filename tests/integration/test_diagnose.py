@@ -18,9 +18,9 @@ from kdsutils.errors import ToolMissing
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
 
-PYTHON = "docker.io/kds/python-ds:2026.11"
+PYTHON = "kds.invalid/python-ds:2026.11"
 QUICK_STOP = {"terminationGracePeriodSeconds": 1}
-BUSYBOX = "docker.io/kds/busybox:1.35"
+BUSYBOX = "kds.invalid/busybox:1.35"
 
 
 def apply(namespace: str, *manifests: dict) -> None:
@@ -64,12 +64,12 @@ def has(text: str) -> Callable[[Diagnosis], bool]:
 
 
 def test_image_that_does_not_exist(ns: str) -> None:
-    apply(ns, pod("trainer", container("docker.io/kds/does-not-exist:1", ["python", "train.py"])))
+    apply(ns, pod("trainer", container("kds.invalid/does-not-exist:1", ["python", "train.py"])))
     d = diagnosed("pod", "trainer", ns, has("cannot be pulled"))
     (finding,) = d.findings
-    assert "docker.io/kds/does-not-exist:1" in finding.problem
+    assert "kds.invalid/does-not-exist:1" in finding.problem
     assert "never pulled" in finding.fix
-    assert "docker.io/kds/python-ds:2026.11" in finding.evidence  # what the cluster does have
+    assert "kds.invalid/python-ds:2026.11" in finding.evidence  # what the cluster does have
 
 
 def test_crash_loop(ns: str) -> None:
@@ -185,13 +185,13 @@ def test_deployment_delegates_to_its_pods(ns: str) -> None:
             "selector": {"matchLabels": {"app": "trainer"}},
             "template": {
                 "metadata": {"labels": {"app": "trainer"}},
-                "spec": {"containers": [container("docker.io/kds/pyhton-ds:2026.11", ["sleep", "3600"])]},
+                "spec": {"containers": [container("kds.invalid/pyhton-ds:2026.11", ["sleep", "3600"])]},
             },
         },
     }
     apply(ns, deployment)
     d = diagnosed("deploy", "trainer", ns, has("(and 1 more): container main cannot start: image"))
-    assert "Did you mean docker.io/kds/python-ds:2026.11?" in d.findings[0].fix
+    assert "Did you mean kds.invalid/python-ds:2026.11?" in d.findings[0].fix
 
 
 def test_healthy_deployment_is_ok(ns: str) -> None:
@@ -221,7 +221,7 @@ def test_failed_helm_release(ns: str, tmp_path: Path) -> None:
     chart = tmp_path / "shop"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
-    pod_template = pod("shop", container("docker.io/kds/does-not-exist:1", ["sleep", "3600"]))
+    pod_template = pod("shop", container("kds.invalid/does-not-exist:1", ["sleep", "3600"]))
     pod_template["metadata"]["labels"]["app.kubernetes.io/instance"] = "shop"
     (chart / "templates" / "pod.yaml").write_text(json.dumps(pod_template))
     install = run(["helm", "install", "shop", str(chart), "-n", ns, "--wait", "--timeout=20s"], check=False)

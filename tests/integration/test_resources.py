@@ -74,7 +74,7 @@ spec:
       labels: {app: web}
     spec:
       containers:
-      - {name: web, image: docker.io/kds/busybox:1.35, imagePullPolicy: IfNotPresent}
+      - {name: web, image: kds.invalid/busybox:1.35, imagePullPolicy: IfNotPresent}
 ---
 apiVersion: batch/v1
 kind: CronJob
@@ -89,7 +89,7 @@ spec:
         spec:
           restartPolicy: Never
           containers:
-          - {name: run, image: docker.io/kds/busybox:1.35, imagePullPolicy: IfNotPresent}
+          - {name: run, image: kds.invalid/busybox:1.35, imagePullPolicy: IfNotPresent}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
@@ -234,7 +234,7 @@ def test_wait_follows_an_object_that_does_not_exist_yet(ns: str) -> None:
 
 
 def test_wait_timeout_reports_status_and_events(ns: str) -> None:
-    missing = pod("missing", "docker.io/kds/not-built:0.0", SLEEP)
+    missing = pod("missing", "kds.invalid/not-built:0.0", SLEEP)
     missing["spec"]["containers"][0]["imagePullPolicy"] = "Never"
     apply(missing, namespace=ns)
     started = time.monotonic()
@@ -301,7 +301,7 @@ def test_logs_previous_shows_the_run_before_a_crash(ns: str) -> None:
 
 
 def test_logs_of_a_container_that_never_started_explain_why(ns: str) -> None:
-    missing = pod("missing", "docker.io/kds/not-built:0.0", SLEEP)
+    missing = pod("missing", "kds.invalid/not-built:0.0", SLEEP)
     missing["spec"]["containers"][0]["imagePullPolicy"] = "Never"
     apply(missing, namespace=ns)
     wait(

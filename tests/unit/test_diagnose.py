@@ -27,10 +27,10 @@ def test_image_pull_typo_suggests_the_course_image() -> None:
     d = explained("pod-imagepull")
     assert not d.ok
     (f,) = d.findings
-    assert "docker.io/kds/pyhton-ds:2026.11 cannot be pulled" in f.problem
+    assert "kds.invalid/pyhton-ds:2026.11 cannot be pulled" in f.problem
     assert "ImagePullBackOff" in f.evidence
     assert "never pulled" in f.fix
-    assert "Did you mean docker.io/kds/python-ds:2026.11?" in f.fix
+    assert "Did you mean kds.invalid/python-ds:2026.11?" in f.fix
     assert "kind load docker-image" in f.fix
 
 
@@ -272,13 +272,13 @@ def test_fetch_a_missing_pod_lists_the_others(monkeypatch: pytest.MonkeyPatch) -
 
 def test_fetch_reads_node_images_only_for_pull_problems(monkeypatch: pytest.MonkeyPatch) -> None:
     snap = load("pod-imagepull")
-    names = ["docker.io/kds/python-ds@sha256:ab", "docker.io/kds/python-ds:2026.11"]
+    names = ["kds.invalid/python-ds@sha256:ab", "kds.invalid/python-ds:2026.11"]
     untagged = {"names": None, "sizeBytes": 782926205}  # as a node lists an image untagged by a rebuild
     nodes = {"items": [{"status": {"images": [{"names": names}, untagged]}}]}
     fake = FakeKubectl({("kubectl", "get", "pod", "trainer"): snap.obj, ("kubectl", "get", "nodes"): nodes})
     monkeypatch.setattr(diagnose_module, "run", fake)
     d = diagnose("pod", "trainer", namespace="lesson-debugging")
-    assert "Did you mean docker.io/kds/python-ds:2026.11?" in d.findings[0].fix
+    assert "Did you mean kds.invalid/python-ds:2026.11?" in d.findings[0].fix
     healthy = load("service-ok").pods[0]
     fake = FakeKubectl({("kubectl", "get", "pod"): healthy})
     monkeypatch.setattr(diagnose_module, "run", fake)

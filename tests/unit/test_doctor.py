@@ -198,7 +198,7 @@ def test_context() -> None:
 def test_offline_images_only_in_preflight() -> None:
     assert row(LAPTOP, "offline images") is None
     assert status(replace(LAPTOP, missing_images=()), "offline images") == "pass"
-    missing = row(replace(LAPTOP, missing_images=("docker.io/kds/python-ds:2026.11",)), "offline images")
+    missing = row(replace(LAPTOP, missing_images=("kds.invalid/python-ds:2026.11",)), "offline images")
     assert missing.status == "fail" and "python-ds" in missing.detail
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kdsutils.cluster import kind
-from kdsutils.cluster.kind import CourseImage, course_images, kind_config, plan_up
-from kdsutils.cluster.versions import versions
+from kdsutils import images
+from kdsutils.cluster import Status, kind
+from kdsutils.cluster.kind import kind_config, plan_up
 from kdsutils.errors import EngineError, KdsError
+from kdsutils.images import CourseImage, course_images
+from kdsutils.versions import versions
 
 CONFIG = Path("/repo/kdsutils/cluster/kind/kind-config.yaml")
 PY = CourseImage(name="python-ds", tag="2026.11", context=Path("/repo/images/python-ds"))
@@ -57,10 +59,10 @@ def test_cluster_names_match_the_local_engine() -> None:
 def test_plan_for_a_new_cluster_with_docker() -> None:
     assert plan_up(exists=False, images=[BUSYBOX, PY], engine="docker", config=CONFIG) == [
         ["kind", "create", "cluster", "--name", "kds", "--config", str(CONFIG), "--wait", "120s"],
-        ["docker", "build", "--tag", "docker.io/kds/busybox:1.35", "/repo/images/busybox"],
-        ["kind", "load", "docker-image", "docker.io/kds/busybox:1.35", "--name", "kds"],
-        ["docker", "build", "--tag", "docker.io/kds/python-ds:2026.11", "/repo/images/python-ds"],
-        ["kind", "load", "docker-image", "docker.io/kds/python-ds:2026.11", "--name", "kds"],
+        ["docker", "build", "--tag", "kds.invalid/busybox:1.35", "/repo/images/busybox"],
+        ["kind", "load", "docker-image", "kds.invalid/busybox:1.35", "--name", "kds"],
+        ["docker", "build", "--tag", "kds.invalid/python-ds:2026.11", "/repo/images/python-ds"],
+        ["kind", "load", "docker-image", "kds.invalid/python-ds:2026.11", "--name", "kds"],
     ]
 
 
@@ -71,11 +73,11 @@ def test_plan_for_an_existing_cluster_only_restores_the_context() -> None:
 
 
 def test_plan_does_not_rebuild_present_images() -> None:
-    present = frozenset({"docker.io/kds/python-ds:2026.11"})
+    present = frozenset({"kds.invalid/python-ds:2026.11"})
     assert plan_up(exists=True, images=[BUSYBOX, PY], engine="docker", present=present, config=CONFIG)[1:] == [
-        ["docker", "build", "--tag", "docker.io/kds/busybox:1.35", "/repo/images/busybox"],
-        ["kind", "load", "docker-image", "docker.io/kds/busybox:1.35", "--name", "kds"],
-        ["kind", "load", "docker-image", "docker.io/kds/python-ds:2026.11", "--name", "kds"],
+        ["docker", "build", "--tag", "kds.invalid/busybox:1.35", "/repo/images/busybox"],
+        ["kind", "load", "docker-image", "kds.invalid/busybox:1.35", "--name", "kds"],
+        ["kind", "load", "docker-image", "kds.invalid/python-ds:2026.11", "--name", "kds"],
     ]
 
 
@@ -88,7 +90,7 @@ def test_plan_boots_a_bundled_node_image_by_tag() -> None:
 
 
 def test_up_offline_uses_what_was_loaded(fake: FakeRun) -> None:
-    fake.images = ("kindest/node:v1.36.4", "docker.io/kds/busybox:1.35")
+    fake.images = ("kindest/node:v1.36.4", "kds.invalid/busybox:1.35")
     kind.up(progress=lambda _: None)
     commands = [args for args, _ in fake.calls]
     create = next(c for c in commands if c[:3] == ["kind", "create", "cluster"])
@@ -100,7 +102,7 @@ def test_plan_with_podman_saves_an_archive(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("KDS_CACHE", str(tmp_path))
     archive = str(tmp_path / "images" / "python-ds-2026.11.tar")
     assert plan_up(exists=True, images=[PY], engine="podman", config=CONFIG)[1:] == [
-        ["podman", "build", "--tag", "docker.io/kds/python-ds:2026.11", "/repo/images/python-ds"],
+        ["podman", "build", "--tag", "kds.invalid/python-ds:2026.11", "/repo/images/python-ds"],
         [
             "podman",
             "save",
@@ -108,7 +110,7 @@ def test_plan_with_podman_saves_an_archive(monkeypatch: pytest.MonkeyPatch, tmp_
             "docker-archive",
             "--output",
             archive,
-            "docker.io/kds/python-ds:2026.11",
+            "kds.invalid/python-ds:2026.11",
         ],
         ["kind", "load", "image-archive", archive, "--name", "kds"],
     ]
@@ -127,7 +129,7 @@ def test_course_images_are_read_from_the_images_folder(tmp_path: Path) -> None:
     _image(tmp_path, "busybox", "1.35")
     (tmp_path / "images" / "notes").mkdir()
     images = course_images(tmp_path)
-    assert [i.ref for i in images] == ["docker.io/kds/busybox:1.35", "docker.io/kds/python-ds:2026.11"]
+    assert [i.ref for i in images] == ["kds.invalid/busybox:1.35", "kds.invalid/python-ds:2026.11"]
     assert images[1].context == tmp_path / "images" / "python-ds"
 
 
@@ -168,7 +170,7 @@ def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeRun:
     fake = FakeRun()
     monkeypatch.setattr(kind, "run", fake)
     monkeypatch.setattr(kind, "container_engine", lambda: "docker")
-    monkeypatch.setattr(kind, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(images, "REPO_ROOT", tmp_path)
     monkeypatch.setenv("KDS_CACHE", str(tmp_path / "cache"))
     _image(tmp_path, "busybox", "1.35")
     return fake
@@ -180,7 +182,7 @@ def test_up_runs_the_plan_and_reports_each_step(fake: FakeRun) -> None:
     commands = [args for args, _ in fake.calls]
     assert commands[0] == ["kind", "get", "clusters"]
     looked_up = [c[3] for c in commands if c[1:3] == ["image", "inspect"]]
-    assert looked_up == ["docker.io/kds/busybox:1.35", kind.NODE_IMAGE, kind.NODE_TAG]
+    assert looked_up == ["kds.invalid/busybox:1.35", kind.NODE_IMAGE, kind.NODE_TAG]
     commands = [c for c in commands[1:] if c[1:3] != ["image", "inspect"]]
     assert commands[0] == [
         "kind",
@@ -198,18 +200,18 @@ def test_up_runs_the_plan_and_reports_each_step(fake: FakeRun) -> None:
             "docker",
             "build",
             "--tag",
-            "docker.io/kds/busybox:1.35",
-            str(kind.REPO_ROOT / "images" / "busybox"),
+            "kds.invalid/busybox:1.35",
+            str(images.REPO_ROOT / "images" / "busybox"),
         ],
-        ["kind", "load", "docker-image", "docker.io/kds/busybox:1.35", "--name", "kds"],
+        ["kind", "load", "docker-image", "kds.invalid/busybox:1.35", "--name", "kds"],
     ]
     assert len(lines) == 4 and "kind-kds" in lines[-1]
-    assert lines[1] == "building image docker.io/kds/busybox:1.35 (minutes the first time) ..."
+    assert lines[1] == "building image kds.invalid/busybox:1.35 (minutes the first time) ..."
     assert all(env == {} for args, env in fake.calls if args[0] == "kind")
 
 
 def test_up_is_idempotent_for_an_existing_cluster(fake: FakeRun) -> None:
-    fake.clusters, fake.images = "kds\n", ("docker.io/kds/busybox:1.35",)
+    fake.clusters, fake.images = "kds\n", ("kds.invalid/busybox:1.35",)
     kind.up(progress=lambda _: None)
     commands = [args for args, _ in fake.calls]
     assert ["kind", "export", "kubeconfig", "--name", "kds"] in commands
@@ -237,15 +239,15 @@ def test_down_deletes_the_cluster(fake: FakeRun) -> None:
 
 def test_status_of_a_running_cluster(fake: FakeRun) -> None:
     fake.clusters = "kds\n"
-    assert kind.status() == {"running": True, "components": {"kds-control-plane": "running"}}
+    assert kind.status() == Status(running=True, components={"kds-control-plane": "running"})
     assert fake.calls[-1][0] == ["docker", "inspect", "--format", "{{.State.Status}}", "kds-control-plane"]
 
 
 def test_status_of_a_stopped_node(fake: FakeRun) -> None:
     fake.clusters, fake.node_state = "kds\n", "exited"
-    assert kind.status() == {"running": False, "components": {"kds-control-plane": "exited"}}
+    assert kind.status() == Status(running=False, components={"kds-control-plane": "exited"})
 
 
 def test_status_without_cluster(fake: FakeRun) -> None:
     fake.clusters = "other\n"
-    assert kind.status() == {"running": False, "components": {}}
+    assert kind.status() == Status(running=False)

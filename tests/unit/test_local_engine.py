@@ -1,7 +1,8 @@
-"""The local engine's pure parts: configuration, kubeconfig merging, host checks."""
+"""The local engine's pure parts: configuration, its kubeconfig entries, host checks."""
 
 from __future__ import annotations
 
+import base64
 import json
 import tomllib
 from pathlib import Path
@@ -9,17 +10,18 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kdsutils import kube
 from kdsutils.cluster import local, pki
 
 
 def test_components_start_in_dependency_order() -> None:
-    names = [c.name for c in local.components(Path("/s"), Path("/r"))]
+    names = [c.name for c in local.components(Path("/s"))]
     assert names == ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
                      "containerd", "kubelet", "kube-proxy"]
 
 
 def test_kubelet_is_named_like_kind_and_allows_cgroup_v1() -> None:
-    kubelet = next(c for c in local.components(Path("/s"), Path("/r")) if c.name == "kubelet")
+    kubelet = next(c for c in local.components(Path("/s")) if c.name == "kubelet")
     assert "--hostname-override=kds-control-plane" in kubelet.args
     config = local.kubelet_config(Path("/s"), Path("/r"))
     assert config["failCgroupV1"] is False
@@ -32,7 +34,7 @@ def test_containerd_config_is_valid_toml_with_our_sandbox_image() -> None:
     config = tomllib.loads(text)
     assert config["version"] == 3
     images = config["plugins"]["io.containerd.cri.v1.images"]
-    assert images["pinned_images"]["sandbox"].startswith("docker.io/kds/pause:")
+    assert images["pinned_images"]["sandbox"].startswith("kds.invalid/pause:")
     runtime = config["plugins"]["io.containerd.cri.v1.runtime"]
     assert runtime["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is False
 
@@ -62,11 +64,35 @@ def test_merge_kubeconfig_keeps_other_contexts() -> None:
         "contexts": [{"name": "prod", "context": {"cluster": "prod", "user": "prod"}}],
     }
     ours = local.kubeconfig("kds-local", "https://127.0.0.1:6443", Path("/pki"), "admin")
-    merged = local.merge_kubeconfig(existing, ours)
+    merged = kube.merge_kubeconfig(existing, ours)
     assert merged["current-context"] == "kds-local"
     assert [c["name"] for c in merged["clusters"]] == ["prod", "kds-local"]
     assert merged["clusters"][1]["cluster"]["server"] == "https://127.0.0.1:6443"
     assert [u["name"] for u in merged["users"]] == ["prod", "kds-local-admin"]
+
+
+def test_up_adds_the_admin_context_and_delete_takes_it_out_keeping_the_others(
+    use_context, tmp_path: Path
+) -> None:
+    mine = use_context("prod-eks")
+    before = yaml.safe_load(mine.read_text())
+    state = tmp_path / "state"
+    (state / "pki").mkdir(parents=True)
+    for name in ("ca.crt", "admin.crt", "admin.key"):
+        (state / "pki" / name).write_bytes(f"PEM of {name}".encode())
+    assert local.install_kubeconfig(state) == mine
+    added = yaml.safe_load(mine.read_text())
+    assert added["current-context"] == "kds-local"
+    ours = next(u for u in added["users"] if u["name"] == "kds-local")
+    assert base64.b64decode(ours["user"]["client-key-data"]) == b"PEM of admin.key", "certificates are embedded"
+    assert {c["name"] for c in added["contexts"]} == {c["name"] for c in before["contexts"]}
+    assert oct(mine.stat().st_mode & 0o777) == "0o600"
+    kube.remove_from_kubeconfig(local.CONTEXT)
+    left = yaml.safe_load(mine.read_text())
+    assert "kds-local" not in {c["name"] for c in left["contexts"]}
+    assert "kds-local" not in {c["name"] for c in left["clusters"]} | {u["name"] for u in left["users"]}
+    assert left["current-context"] == ""
+    assert {c["name"] for c in left["clusters"]} == {c["name"] for c in before["clusters"]} - {"kds-local"}
 
 
 def test_unsupported_hosts_are_told_to_use_kind(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ from kubernetes import client
 
 from kdsutils import manifests as m
 from kdsutils.errors import ManifestError
+from kdsutils.images import IMAGES_DIR, REGISTRY
 
 MODEL_TYPES = {
     "Pod": "V1Pod",
@@ -188,6 +189,6 @@ def test_bad_volume_source_is_explained() -> None:
 
 
 def test_python_ds_image_matches_the_repository_tag() -> None:
-    tag = (m.IMAGES_DIR / "python-ds" / "TAG").read_text().strip()
-    assert m.PYTHON_DS_IMAGE == f"docker.io/kds/python-ds:{tag}"
-    assert m.BUSYBOX_IMAGE == f"docker.io/kds/busybox:{(m.IMAGES_DIR / 'busybox' / 'TAG').read_text().strip()}"
+    tag = (IMAGES_DIR / "python-ds" / "TAG").read_text().strip()
+    assert m.PYTHON_DS_IMAGE == f"{REGISTRY}/python-ds:{tag}"
+    assert m.BUSYBOX_IMAGE == f"{REGISTRY}/busybox:{(IMAGES_DIR / 'busybox' / 'TAG').read_text().strip()}"

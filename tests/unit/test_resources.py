@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from kdsutils import kube
+from kdsutils import resources as r
 from kdsutils.errors import KdsError
-from kdsutils.resources import _condition, _describe, _frame, kubectl, port_forward
+from kdsutils.resources import _condition, _describe, _frame, _rolled_out, kubectl, object_ref, port_forward
 
 POD_TABLE = """\
 NAME                   READY   STATUS             RESTARTS      AGE
@@ -61,9 +62,9 @@ READY = [{"type": "Ready", "status": "True"}, {"type": "PodScheduled", "status":
         ("condition=Ready", _pod(conditions=[{"type": "Ready", "status": "False"}]), False),
         ("condition=Ready=False", _pod(conditions=[{"type": "Ready", "status": "False"}]), True),
         ("condition=Ready", None, False),
-        ("phase=Running", _pod(), True),
-        ("phase=Succeeded", _pod(), False),
         ("jsonpath={.status.phase}=Running", _pod(), True),
+        ("jsonpath={.status.phase}=Succeeded", _pod(), False),
+        ("jsonpath='{.status.phase}'=Running", _pod(), True),
         (
             "jsonpath={.status.containerStatuses[0].restartCount}=2",
             _pod(containerStatuses=[{"restartCount": 2}]),
@@ -99,7 +100,7 @@ def _job(*conditions: tuple[str, str]) -> dict[str, Any]:
 
 
 def test_complete_waits_for_a_job_and_stops_at_once_when_it_fails() -> None:
-    complete = _condition("complete", "Job")
+    complete = _condition("condition=Complete", "Job")
     assert complete(_job()) is False
     assert complete(_job(("Complete", "Completed"))) is True
     with pytest.raises(KdsError, match="Job train failed: BackoffLimitExceeded"):
@@ -116,7 +117,9 @@ def _deployment(wanted: int, generation: int = 2, observed: int = 2, **status: i
 
 
 def test_rollout_needs_every_replica_updated_and_available() -> None:
-    rolled_out = _condition("rollout", "Deployment")
+    def rolled_out(obj: dict[str, Any]) -> bool:
+        return _rolled_out(obj, "Deployment")
+
     assert rolled_out(_deployment(3, replicas=3, updatedReplicas=3, availableReplicas=3)) is True
     assert (
         rolled_out(_deployment(3, replicas=4, updatedReplicas=3, availableReplicas=3)) is False
@@ -128,9 +131,47 @@ def test_rollout_needs_every_replica_updated_and_available() -> None:
 def test_unknown_wait_condition_lists_the_accepted_ones() -> None:
     with pytest.raises(KdsError, match="condition=Ready") as caught:
         _condition("ready", "Pod")
-    assert "rollout" in str(caught.value)
-    with pytest.raises(KdsError, match="does not understand"):
-        _condition("rollout", "Pod")
+    assert "kubectl wait --for" in caught.value.fix
+
+
+@pytest.mark.parametrize(
+    ("for_", "instead"),
+    [
+        ("phase=Running", "jsonpath={.status.phase}=Running"),
+        ("complete", "condition=Complete"),
+        ("rollout", "kubectl rollout status deployment/NAME"),
+    ],
+)
+def test_forms_kubectl_does_not_take_are_refused_with_the_kubectl_form(for_: str, instead: str) -> None:
+    with pytest.raises(KdsError, match="kubectl's own --for forms") as caught:
+        _condition(for_, "Pod")
+    assert instead in caught.value.fix
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [(("pod/hello",), ("pod", "hello")), (("pod", "hello"), ("pod", "hello")), (("job.batch/x",), ("job.batch", "x"))],
+)
+def test_objects_are_named_as_kubectl_names_them(args: tuple[str, ...], expected: tuple[str, str]) -> None:
+    assert object_ref(*args) == expected
+
+
+@pytest.mark.parametrize("args", [("pod",), ("pod/",), ("pod", "pod/hello"), ("pod/a/b",)])
+def test_a_name_kubectl_would_refuse_is_refused_with_both_forms(args: tuple[str, ...]) -> None:
+    with pytest.raises(KdsError) as caught:
+        object_ref(*args)
+    assert "pod/" in caught.value.fix
+
+
+def test_wait_prints_the_kubectl_command_and_refuses_before_printing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(r, "_wait_for", lambda kind, name, for_, ns, timeout: r.Text(f"{kind}/{name} condition met"))
+    assert r.wait("pod/hello", for_="condition=Ready", namespace="lesson-pods") == "pod/hello condition met"
+    assert capsys.readouterr().out == "$ kubectl wait pod/hello --for=condition=Ready -n lesson-pods --timeout=120s\n"
+    with pytest.raises(KdsError):
+        r.wait("pod", "hello", for_="phase=Running", namespace="lesson-pods")
+    assert capsys.readouterr().out == ""
 
 
 def test_status_summary_names_what_blocks_a_pod() -> None:

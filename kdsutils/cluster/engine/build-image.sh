@@ -56,10 +56,10 @@ case $name in
     cmd='["sh"]' ;;
   python-ds)
     command -v debootstrap >/dev/null || { log "apt-get install debootstrap"; exit 1; }
+    # The host's own Debian mirror when its apt configuration names one; else debootstrap's default.
     mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
-    mirror=${mirror:-http://deb.debian.org/debian}
-    log "python-ds: debootstrap bookworm from $mirror"
-    debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates bookworm "$root" "$mirror" \
+    log "python-ds: debootstrap bookworm${mirror:+ from $mirror}"
+    debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates bookworm "$root" ${mirror:+"$mirror"} \
       > "$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log" >&2; exit 1; }
     cp "$repo/images/python-ds/requirements.txt" "$root/tmp/requirements.txt"
     # pip inside the chroot trusts the host's certificate bundle and resolver for the build only.

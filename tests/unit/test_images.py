@@ -1,0 +1,63 @@
+"""The one image catalogue: every folder under images/ reaches both backends."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kdsutils import images
+from kdsutils.cluster import images as engine_images
+from kdsutils.cluster.kind import plan_up
+from kdsutils.errors import KdsError
+from kdsutils.versions import ENGINE_DIR
+
+
+def _folders() -> list[str]:
+    return sorted(p.name for p in images.IMAGES_DIR.iterdir() if p.is_dir())
+
+
+def test_every_image_folder_is_a_course_image() -> None:
+    assert [i.name for i in images.course_images()] == _folders()
+
+
+def test_the_local_engine_loads_every_course_image() -> None:
+    refs = engine_images.references()
+    for image in images.course_images():
+        assert refs[image.name] == image.ref
+
+
+def test_kind_builds_and_loads_every_course_image() -> None:
+    commands = plan_up(exists=True, images=images.course_images(), engine="docker")
+    loaded = [c[3] for c in commands if c[:3] == ["kind", "load", "docker-image"]]
+    assert loaded == [i.ref for i in images.course_images()]
+
+
+def test_the_docker_free_recipe_knows_every_course_image() -> None:
+    script = (ENGINE_DIR / "build-image.sh").read_text()
+    cases = set(re.findall(r"^  ([a-z0-9-]+)\)$", script, flags=re.MULTILINE))
+    missing = [name for name in _folders() if name not in cases]
+    assert not missing, f"build-image.sh has no recipe for {missing}"
+
+
+def test_every_image_name_uses_the_one_registry() -> None:
+    for ref in engine_images.references().values():
+        assert ref.startswith(f"{images.REGISTRY}/")
+        assert not ref.endswith(":latest")
+
+
+def test_a_folder_without_a_usable_tag_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "images" / "trainer"
+    folder.mkdir(parents=True)
+    (folder / "Dockerfile").write_text("FROM scratch\n")
+    (folder / "TAG").write_text("latest\n")
+    with pytest.raises(KdsError, match="TAG") as caught:
+        images.course_images(tmp_path)
+    assert "not 'latest'" in caught.value.fix
+
+
+def test_an_unknown_image_name_lists_the_known_ones() -> None:
+    with pytest.raises(KdsError, match="no course image 'pyhton-ds'") as caught:
+        images.reference("pyhton-ds")
+    assert "python-ds" in caught.value.fix
