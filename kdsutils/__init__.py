@@ -19,6 +19,7 @@ Examples:
 import sys
 
 from kdsutils import manifests
+from kdsutils.builder import build
 from kdsutils.checks import check
 from kdsutils.diagnosis import diagnose
 from kdsutils.errors import KdsError
@@ -61,6 +62,7 @@ _show_errors_plainly()
 __all__ = [
     "KdsError",
     "apply",
+    "build",
     "check",
     "delete",
     "diagnose",

@@ -9,9 +9,11 @@
     kds workshop join FILE            (on the learner's laptop) use that kubeconfig
     kds workshop preflight            doctor plus the workshop's offline checks
     kds bundle OUT.tar                an offline bundle: the repository and the image archives
+    kds build PATH -t NAME:TAG        your Dockerfile and code as an image the cluster runs
 
 The work is done elsewhere: the cluster by its backends (`kdsutils.cluster`), the checks by
-`kdsutils.doctor`, workshops by `kdsutils.workshop`, the offline bundle by `kdsutils.bundle`.
+`kdsutils.doctor`, workshops by `kdsutils.workshop`, the offline bundle by `kdsutils.bundle`,
+your own images by `kdsutils.builder`.
 Here are only the `_cmd_*` wrappers, what `kds status` prints (`format_status`) and the plan of
 `kds reset` (`namespaces_to_reset`, `plan_reset`): pure functions, unit-tested without a cluster.
 
@@ -25,7 +27,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kdsutils import bundle, workshop
+from kdsutils import builder, bundle, workshop
 from kdsutils._run import run
 from kdsutils.cluster import CONTEXTS, Status
 from kdsutils.cluster import backend as backend_module
@@ -267,6 +269,12 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    """Build a learner's folder into an image and load it into the course cluster."""
+    builder.build(args.path, tag=args.tag)
+    return 0
+
+
 # ---------------------------------------------------------------- parser and main
 
 
@@ -326,6 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     bundle_cmd = sub.add_parser("bundle", help="write an offline bundle (repository + image archives)")
     bundle_cmd.add_argument("out", help="the tar file to write, e.g. kds-bundle.tar")
     bundle_cmd.set_defaults(func=_cmd_bundle)
+
+    build_cmd = sub.add_parser("build", help="build your Dockerfile and code into an image the cluster runs")
+    build_cmd.add_argument("path", help="the folder with your Dockerfile, e.g. churn-train")
+    build_cmd.add_argument("-t", "--tag", required=True, help="NAME:VERSION, e.g. kds.invalid/churn-train:1")
+    build_cmd.set_defaults(func=_cmd_build)
     return parser
 
 

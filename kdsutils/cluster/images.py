@@ -44,9 +44,9 @@ def recipe_hash(name: str) -> str:
     """A short hash of everything the image is built from; a change means a rebuild."""
     digest = hashlib.sha256((ENGINE_DIR / "build-image.sh").read_bytes())
     digest.update(reference(name).encode())
-    if (IMAGES_DIR / name).is_dir():
-        for path in sorted((IMAGES_DIR / name).iterdir()):
-            digest.update(path.name.encode() + path.read_bytes())
+    folder = IMAGES_DIR / name
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
 

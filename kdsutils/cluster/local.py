@@ -63,6 +63,11 @@ def run_dir() -> Path:
     return Path(os.environ.get("KDS_RUN", "/run/kds"))
 
 
+def containerd_socket() -> Path:
+    """The socket where `ctr`, crictl and the kubelet reach containerd."""
+    return run_dir() / "containerd" / "containerd.sock"
+
+
 @dataclass(frozen=True)
 class Component:
     """One supervised process: its program, its arguments and the port that shows it is up."""
@@ -690,7 +695,7 @@ def _up(progress: Progress, timeout: float) -> None:
         "kube-apiserver": lambda: _https_ok(f"https://127.0.0.1:{API_PORT}/readyz", state),
         "kube-controller-manager": lambda: port_in_use(10257),
         "kube-scheduler": lambda: port_in_use(10259),
-        "containerd": lambda: (rundir / "containerd" / "containerd.sock").exists()
+        "containerd": lambda: containerd_socket().exists()
         and _crictl(rundir, "version", timeout=5).returncode == 0,
         "kubelet": lambda: _http_ok("http://127.0.0.1:10248/healthz"),
         "kube-proxy": lambda: port_in_use(10256),
@@ -701,7 +706,7 @@ def _up(progress: Progress, timeout: float) -> None:
             _start(state, comp, env)
         _wait(name, health[name], timeout, state, comp)
         if name == "containerd":
-            images.import_all(rundir / "containerd" / "containerd.sock", state / "containerd" / "kds-images.json",
+            images.import_all(containerd_socket(), state / "containerd" / "kds-images.json",
                               progress=progress)
     install_kubeconfig(state)
     progress(f"Waiting for node {NODE_NAME} to be Ready")

@@ -4,8 +4,8 @@
 #   build-image.sh NAME REFERENCE ARCHIVE [REPO_ROOT]
 #
 # The root filesystem comes from a static binary (pause, coredns, local-path-provisioner),
-# Debian's busybox-static (busybox) or debootstrap (python-ds, the same Debian release and
-# requirements.txt as images/python-ds/Dockerfile). buildah (Debian) commits it, with the
+# Debian's busybox-static (busybox) or debootstrap (python-ds: the same Debian release,
+# requirements.txt and churn/ package as images/python-ds/Dockerfile). buildah (Debian) commits it, with the
 # vfs storage driver in a private folder, and pushes a docker-archive that containerd imports.
 set -euo pipefail
 
@@ -75,8 +75,11 @@ case $name in
     cp "$work/ca-own.crt" "$root/etc/ssl/certs/ca-certificates.crt"
     : > "$root/etc/resolv.conf"
     rm -rf "$root/tmp/requirements.txt" "$root/var/cache/apt/"* "$root/var/lib/apt/lists/"* "$root/root/.cache"
-    mkdir -p "$root/work"
-    env=(PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8)
+    mkdir -p "$root/work" "$root/opt/kds"
+    cp -r "$repo/images/python-ds/churn" "$root/opt/kds/churn"
+    find "$root/opt/kds" -name __pycache__ -prune -exec rm -rf {} +
+    env=(PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
+         PYTHONPATH=/opt/kds)
     workdir=/work cmd='["python3"]' ;;
   *) log "unknown image $name"; exit 2 ;;
 esac

@@ -1,0 +1,102 @@
+"""Serve the churn model over HTTP: ``python -m churn.serve [--model PATH] [--port 8000]``.
+
+- ``GET /health``: 200 with the model's facts once it is loaded (a readiness probe's target).
+- ``POST /predict`` with ``{"customers": [{"tenure_months": 3, ...}, ...]}``: each customer's
+  churn probability, and whether it is at or above the decision threshold.
+
+The model comes from `--model` (a file written by ``churn.train``); without one, the server
+trains a small model when it starts. The threshold is read on every request, from the file
+`--threshold-file` when it exists (a mounted ConfigMap), else ``$THRESHOLD``, else 0.5, so a
+changed setting takes effect without a restart. ``$VERSION`` names the release in replies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pandas as pd
+
+from churn import FEATURES, TARGET
+from churn.data import customers
+from churn.model import load, pipeline, probabilities
+
+
+def threshold(path: Path | None) -> float:
+    """The decision threshold: the file's number, else ``$THRESHOLD``, else 0.5."""
+    if path is not None and path.is_file():
+        return float(path.read_text().strip())
+    return float(os.environ.get("THRESHOLD", "0.5"))
+
+
+def make_handler(model: object, info: dict, threshold_file: Path | None) -> type[BaseHTTPRequestHandler]:
+    """A request handler bound to one loaded model."""
+    version = os.environ.get("VERSION", "v1")
+    host = socket.gethostname()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _reply(self, code: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            if self.path == "/health":
+                self._reply(200, {"status": "ok", "version": version, "model": info})
+            else:
+                self._reply(404, {"error": f"no page {self.path}: try /health or POST /predict"})
+
+        def do_POST(self) -> None:  # noqa: N802
+            if self.path != "/predict":
+                self._reply(404, {"error": f"no page {self.path}: POST to /predict"})
+                return
+            try:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                rows = pd.DataFrame(body["customers"])
+                missing = [f for f in FEATURES if f not in rows.columns]
+                if missing:
+                    raise KeyError(", ".join(missing))
+            except (ValueError, KeyError, TypeError) as exc:
+                example = json.loads(customers(1)[FEATURES].to_json(orient="records"))[0]
+                self._reply(400, {"error": f"send {{'customers': [...]}} with {FEATURES}; missing or bad: {exc}",
+                                  "example": example})
+                return
+            cut = threshold(threshold_file)
+            proba = probabilities(model, rows)
+            self._reply(200, {"version": version, "served_by": host, "threshold": cut,
+                              "churn_probability": proba, "will_churn": [p >= cut for p in proba]})
+
+        def log_message(self, format: str, *args: object) -> None:
+            print(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}", flush=True)
+
+    return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Load (or train) the model, then answer requests until stopped."""
+    parser = argparse.ArgumentParser(prog="python -m churn.serve", description=__doc__)
+    parser.add_argument("--model", type=Path, default=os.environ.get("MODEL_PATH"), help="a file from churn.train")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--threshold-file", type=Path, default=os.environ.get("THRESHOLD_FILE"))
+    args = parser.parse_args(argv)
+    if args.model is not None:
+        model, info = load(args.model)
+        print(f"loaded the model from {args.model}", flush=True)
+    else:
+        data = customers(2000)
+        model, info = pipeline().fit(data[FEATURES], data[TARGET]), {"trained_at_start_on": len(data)}
+        print(f"trained a model on {len(data)} customers at start", flush=True)
+    server = ThreadingHTTPServer(("0.0.0.0", args.port), make_handler(model, info, args.threshold_file))
+    print(f"serving on port {args.port}: GET /health, POST /predict", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""`kds build`: your own code in an image the course cluster can run, on either backend.
+
+A learner's folder holds their code and a Dockerfile ``FROM`` a course image. On kind the
+image is built and loaded exactly as a learner would do it by hand::
+
+    docker build --tag kds.invalid/churn-train:1 churn-train
+    kind load docker-image kds.invalid/churn-train:1 --name kds
+
+The local engine has no Docker: the same Dockerfile is built by buildah (from Debian, no
+daemon) with the course images as its bases, and the result is imported into containerd,
+which is what ``kind load`` does inside kind's node. `plan` returns the exact commands for
+either backend (pure, unit-tested); `build` runs them.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from kdsutils._run import run
+from kdsutils.cluster import CONTEXTS, NODE, Progress
+from kdsutils.cluster.kind import CLUSTER
+from kdsutils.errors import CommandError, KdsError
+from kdsutils.images import course_images
+from kdsutils.kube import require_course_context
+from kdsutils.versions import cache_dir, cached_binary
+
+_PATH = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
+_REF = re.compile(rf"(?:[a-z0-9.-]+(?::\d+)?/)?{_PATH}(?:/{_PATH})*:\w[\w.-]{{0,127}}")
+
+
+class BuildError(KdsError):
+    """An image could not be built: the message names the step, the fix what to change."""
+
+
+def check_reference(ref: str) -> str:
+    """Accept an image name with an explicit tag that is not ``latest``; refuse others with the reason.
+
+    Examples:
+        >>> check_reference("kds.invalid/churn-train:1")
+        'kds.invalid/churn-train:1'
+    """
+    name, _, tag = ref.rpartition(":")
+    if not name or "/" in tag:
+        raise BuildError(
+            f"{ref!r} has no tag.",
+            fix=f"add a version after a colon, e.g. {ref}:1, and a new one for each change of your code",
+        )
+    if tag == "latest":
+        raise BuildError(
+            f"{ref!r} uses the tag 'latest'.",
+            fix=f"use a version such as {name}:1. With 'latest' Kubernetes downloads the image again each "
+            "time a Pod starts (there is nothing to download here, so the Pod fails), and you cannot tell "
+            "which build a Pod runs or roll back to the previous one",
+        )
+    if not _REF.fullmatch(ref):
+        raise BuildError(
+            f"{ref!r} is not a valid image name.",
+            fix="use lowercase letters, digits, '.', '-' and '/', then ':' and the version, "
+            "e.g. kds.invalid/churn-train:1",
+        )
+    return ref
+
+
+def dockerfile_bases(text: str) -> list[str]:
+    """The images a Dockerfile starts ``FROM`` (build stages it names itself are left out; pure).
+
+    Examples:
+        >>> text = '''FROM kds.invalid/python-ds:2026.12 AS base
+        ... FROM base
+        ... RUN true'''
+        >>> dockerfile_bases(text)
+        ['kds.invalid/python-ds:2026.12']
+    """
+    bases, stages = [], set()
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) < 2 or words[0].upper() != "FROM":
+            continue
+        image = next((w for w in words[1:] if not w.startswith("--")), "")
+        if image and image not in stages:
+            bases.append(image)
+        if len(words) >= 4 and words[-2].upper() == "AS":
+            stages.add(words[-1])
+    return bases
+
+
+def _dockerfile(context: Path) -> Path:
+    if not context.is_dir():
+        raise BuildError(f"There is no folder {context}.", fix="pass the folder that holds your Dockerfile and code")
+    dockerfile = context / "Dockerfile"
+    if not dockerfile.is_file():
+        raise BuildError(
+            f"{context} has no Dockerfile.",
+            fix=f"write {dockerfile}: it starts with `FROM {course_images()[-1].ref}` and copies your code in",
+        )
+    return dockerfile
+
+
+def plan(
+    context: Path, ref: str, backend: str, *, engine: str = "docker", store: Path | None = None,
+    bases: Sequence[Path] = (), archive: Path | None = None, socket: Path | None = None,
+) -> list[list[str]]:  # fmt: skip
+    """Return the commands that build `context` as `ref` and put it in the cluster (pure).
+
+    Args:
+        context: The folder with the Dockerfile.
+        ref: The image name with its tag.
+        backend: "kind" or "local".
+        engine: kind only: "docker" or "podman".
+        store: local only: buildah's storage folder.
+        bases: local only: course image archives buildah does not hold yet.
+        archive: local only: where the built image is saved for containerd.
+        socket: local only: containerd's socket.
+
+    Examples:
+        >>> plan(Path("churn-train"), "kds.invalid/churn-train:1", "kind")
+        [['docker', 'build', '--tag', 'kds.invalid/churn-train:1', 'churn-train'], \
+['kind', 'load', 'docker-image', 'kds.invalid/churn-train:1', '--name', 'kds']]
+    """
+    if backend == "kind":
+        commands = [[engine, "build", "--tag", ref, str(context)]]
+        if engine == "podman":
+            saved = str(cache_dir() / "images" / f"{ref.replace('/', '_').replace(':', '-')}.tar")
+            return [*commands, ["podman", "save", "--format", "docker-archive", "--output", saved, ref],
+                    ["kind", "load", "image-archive", saved, "--name", CLUSTER]]
+        return [*commands, ["kind", "load", "docker-image", ref, "--name", CLUSTER]]
+    buildah = ["buildah", "--root", str(store / "root"), "--runroot", str(store / "run"), "--storage-driver", "vfs"]
+    return [
+        *([*buildah, "pull", "--quiet", f"docker-archive:{base}"] for base in bases),
+        [*buildah, "bud", "--pull=never", "--isolation", "chroot", "--quiet", "--tag", ref, str(context)],
+        [*buildah, "push", "--quiet", ref, f"docker-archive:{archive}:{ref}"],
+        [str(cached_binary("ctr")), "--address", str(socket), "-n", "k8s.io", "images", "import", str(archive)],
+    ]
+
+
+def _backend_of(context_name: str) -> str:
+    for backend, name in CONTEXTS.items():
+        if name == context_name:
+            return backend
+    raise BuildError(
+        f"`kds build` loads images into a course cluster of your own; the current context is {context_name}.",
+        fix="on a shared workshop cluster, push the image to the registry your instructor names "
+        "(`docker push`), or switch to your own course cluster with `kubectl config use-context`",
+    )
+
+
+def _local_steps(context: Path, ref: str, work: Path) -> list[list[str]]:
+    """The local engine's commands: pull into buildah the course bases it does not hold yet."""
+    from kdsutils.cluster import images as engine_images
+    from kdsutils.cluster import local
+
+    store = cache_dir() / "buildah"
+    held = run(["buildah", "--root", str(store / "root"), "--runroot", str(store / "run"), "--storage-driver",
+                "vfs", "images", "--format", "{{.Name}}:{{.Tag}}"], check=False, timeout=120).stdout.split()
+    bases = [engine_images.archive(i.name) for i in course_images() if i.ref not in held]
+    return plan(context, ref, "local", store=store, bases=bases, archive=work / "image.tar",
+                socket=local.containerd_socket())
+
+
+def build(path: str | Path, *, tag: str, progress: Progress = print) -> str:
+    """Build your folder into an image and load it into the course cluster.
+
+    Prints the commands a learner with Docker and kind types (on the local engine, which has
+    no Docker, the same steps run with buildah and containerd's ``ctr``). Run it again after
+    each change of your code, with a new tag.
+
+    Args:
+        path: The folder holding your Dockerfile and code.
+        tag: The image name and version, e.g. ``kds.invalid/churn-train:1`` (not ``latest``).
+        progress: Where the commands are printed.
+
+    Returns:
+        The image name, ready for a Pod's or Job's ``image:``.
+
+    Raises:
+        BuildError: no folder or Dockerfile, a base image that is not a course image (local
+            engine), or a failed step (its output is shown).
+        ContextRefused: when the current context is not a course cluster.
+
+    Examples:
+        >>> build("churn-train", tag="kds.invalid/churn-train:1")  # doctest: +SKIP
+        $ docker build --tag kds.invalid/churn-train:1 churn-train
+        $ kind load docker-image kds.invalid/churn-train:1 --name kds
+        'kds.invalid/churn-train:1'
+    """
+    context, ref = Path(path), check_reference(tag)
+    dockerfile = _dockerfile(context)
+    backend = _backend_of(require_course_context())
+    known = {image.ref for image in course_images()}
+    if backend == "local":
+        unknown = [base for base in dockerfile_bases(dockerfile.read_text()) if base not in known]
+        if unknown:
+            raise BuildError(
+                f"{dockerfile} starts FROM {', '.join(unknown)}, which is not a course image; the local engine "
+                "builds offline and has only the course images to start from.",
+                fix=f"start with one of: {', '.join(sorted(known))}",
+            )
+    for command in plan(context, ref, "kind"):
+        progress(f"$ {shlex.join(command)}")
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
+        steps = _local_steps(context, ref, Path(tmp)) if backend == "local" else plan(context, ref, "kind")
+        for command in steps:
+            try:
+                run(command, timeout=1800)
+            except CommandError as exc:
+                raise BuildError(
+                    f"Building {ref} failed at `{' '.join(command[-3:])}`:\n{exc.stderr.strip()[-2000:]}",
+                    fix="read the error above: a failing RUN line shows its own output; fix the Dockerfile or "
+                    "your code, then build again",
+                ) from None
+    progress(f"{ref} is in the cluster (node {NODE}): use it as a container's image")
+    return ref
