@@ -288,6 +288,23 @@ def _check_inotify(f: Facts) -> Check | None:
     )
 
 
+def _check_cgroup_v1(f: Facts) -> Check | None:
+    """Since Kubernetes 1.35 the kubelet refuses to start on cgroup v1 unless told otherwise."""
+    version = f.engine_cgroup if f.backend == "kind" else f.cgroup
+    if version != "v1":
+        return None
+    where = f"{f.engine or 'the container engine'} runs on" if f.backend == "kind" else "this machine uses"
+    return Check(
+        "cgroup v1",
+        "warn",
+        f"{where} cgroup v1: since Kubernetes 1.35 the kubelet refuses cgroup v1 unless its configuration "
+        "says `failCgroupV1: false`, which the course sets (the local engine's kubelet, and kind's through "
+        "kubeadmConfigPatches). It works, but cgroup v1 gets no new Kubernetes features and will be dropped",
+        "move to cgroup v2 when you can: Docker Desktop and current Linux distributions use it by default "
+        "(on older Linux, boot with systemd.unified_cgroup_hierarchy=1)",
+    )
+
+
 def _check_wsl(f: Facts) -> Check | None:
     """Under WSL2, kind's node may stop at "Starting control-plane" (kind issue 3174).
 
@@ -411,6 +428,7 @@ CHECKS: tuple[Callable[[Facts], Check | None], ...] = (
     _check_helm,
     _check_kind,
     _check_inotify,
+    _check_cgroup_v1,
     _check_wsl,
     _check_cluster_ports,
     _check_jupyter_port,

@@ -11,7 +11,7 @@ from kdsutils import kube
 from kdsutils._run import run
 from kdsutils.errors import ClusterNotReady
 from kdsutils.manifests import namespace as namespace_manifest
-from kdsutils.resources import apply, delete, wait
+from kdsutils.resources import apply, delete, quietly, wait
 
 LESSON_LABEL = "kds.course/lesson"
 #: What a lesson may leave in a shared workshop namespace, removed between lessons.
@@ -138,9 +138,10 @@ def lesson(name: str, *, timeout: float = 180) -> Lesson:
         return Lesson(name=name, namespace=shared, shared=True)
     manifest = namespace_manifest(f"lesson-{name}", labels={LESSON_LABEL: name})
     ns = manifest["metadata"]["name"]
-    delete("namespace", ns, ignore_not_found=True, timeout=timeout)
-    apply(manifest)
-    kube.set_default_namespace(ns)
-    # Pods cannot be created before the namespace's `default` ServiceAccount exists.
-    wait("serviceaccount", "default", for_="create", namespace=ns, timeout=timeout)
+    with quietly():
+        delete("namespace", ns, ignore_not_found=True, timeout=timeout)
+        apply(manifest)
+        kube.set_default_namespace(ns)
+        # Pods cannot be created before the namespace's `default` ServiceAccount exists.
+        wait("serviceaccount", "default", for_="create", namespace=ns, timeout=timeout)
     return Lesson(name=name, namespace=ns)

@@ -9,6 +9,7 @@ call the context guard first. `namespace=` defaults to the lesson's namespace.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import queue
 import re
@@ -77,9 +78,34 @@ def object_ref(kind: str, name: str | None = None) -> tuple[str, str]:
     return kind, name
 
 
+_echoing = contextvars.ContextVar("echoing", default=True)
+
+
 def _echo(args: list[str], note: str = "") -> None:
-    """Print the command as a learner would type it at a terminal."""
-    print(f"$ {shlex.join(args)}" + (f"    # {note}" if note else ""))
+    """Print the command as a learner would type it at a terminal (unless `quietly`)."""
+    if _echoing.get():
+        print(f"$ {shlex.join(args)}" + (f"    # {note}" if note else ""))
+
+
+@contextlib.contextmanager
+def quietly() -> Iterator[None]:
+    """Run helpers without printing their kubectl commands (the course's own set-up steps).
+
+    Examples:
+        >>> with quietly():  # doctest: +SKIP
+        ...     apply(namespace("lesson-pods"))
+    """
+    token = _echoing.set(False)
+    try:
+        yield
+    finally:
+        _echoing.reset(token)
+
+
+def _namespace_flag(kind: str, namespace: str) -> list[str]:
+    """``-n <namespace>``, except for kinds that live in no namespace (nodes, namespaces, ...)."""
+    kinds = [k.split(".")[0] for k in kind.lower().split(",")]
+    return [] if any(k in _CLUSTER_SCOPED for k in kinds) else ["-n", namespace]
 
 
 def _in_context(args: list[str], context: str) -> list[str]:
@@ -225,7 +251,7 @@ def delete(
     kind, name = object_ref(kind, name)
     context = require_course_context()
     ns = effective_namespace(namespace)
-    args = ["kubectl", "delete", f"{kind}/{name}", "-n", ns]
+    args = ["kubectl", "delete", f"{kind}/{name}", *_namespace_flag(kind, ns)]
     if not wait:
         args.append("--wait=false")
     if ignore_not_found:
@@ -284,7 +310,7 @@ def get(
         ['Running']
     """
     ns = effective_namespace(namespace)
-    args = ["kubectl", "get", kind, *([name] if name else []), "-n", ns]
+    args = ["kubectl", "get", kind, *([name] if name else []), *_namespace_flag(kind, ns)]
     if selector:
         args += ["-l", selector]
     _echo(args)
@@ -641,7 +667,7 @@ def wait(
     kind, name = object_ref(kind, name)
     ns = effective_namespace(namespace)
     _condition(for_, "")  # refuse a form kubectl does not take before printing it
-    _echo(["kubectl", "wait", f"{kind}/{name}", f"--for={for_}", "-n", ns, f"--timeout={timeout:g}s"])
+    _echo(["kubectl", "wait", f"{kind}/{name}", f"--for={for_}", *_namespace_flag(kind, ns), f"--timeout={timeout:g}s"])
     return _wait_for(kind, name, for_, ns, timeout)
 
 

@@ -230,3 +230,9 @@ def test_gather_on_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     assert facts.disk_free > 0
     assert facts.context is None and not facts.context_is_course
     assert render(doctor(facts=facts))
+
+
+def test_cgroup_v1_warns_on_either_backend_and_says_what_the_course_sets() -> None:
+    local_v1 = row(replace(LINUX, cgroup="v1"), "cgroup v1")
+    assert local_v1.status == "warn" and "failCgroupV1: false" in local_v1.detail and "cgroup v2" in local_v1.fix
+    assert status(replace(LINUX, cgroup="v2"), "cgroup v1") is None
