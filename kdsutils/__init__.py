@@ -13,6 +13,7 @@ Examples:
         kds.logs("hello")                       # $ kubectl logs hello -n lesson-pods
         kds.diagnose("pod/hello")               # why is it not working?
         kds.check("pods_ex1")                   # is my exercise right?
+        kds.hint("pods_ex1")                    # stuck: where to look (kds.hint("pods_ex1", 3): the command)
         lesson.cleanup()
 """
 
@@ -20,7 +21,7 @@ import sys
 
 from kdsutils import manifests
 from kdsutils.builder import build
-from kdsutils.checks import check
+from kdsutils.checks import check, hint
 from kdsutils.diagnosis import diagnose
 from kdsutils.errors import KdsError
 from kdsutils.lesson import lesson
@@ -70,6 +71,7 @@ __all__ = [
     "exec",
     "get",
     "helm",
+    "hint",
     "kubectl",
     "lesson",
     "logs",

@@ -275,7 +275,7 @@ def write_configs(state: Path, rundir: Path, runc: str, cni_bin_dirs: list[str])
     (state / "cni" / "net.d").mkdir(parents=True, exist_ok=True)
     conf.mkdir(parents=True, exist_ok=True)
     server = f"https://127.0.0.1:{API_PORT}"
-    for name, cert in [("admin", "admin"), ("controller-manager", "controller-manager"),
+    for name, cert in [("admin", "admin"), ("super-admin", "super-admin"), ("controller-manager", "controller-manager"),
                        ("scheduler", "scheduler"), ("kube-proxy", "kube-proxy"), ("kubelet", "kubelet-client")]:
         cfg = kubeconfig(CONTEXT, server, pki, cert)
         (conf / f"{name}.kubeconfig").write_text(yaml.safe_dump(cfg))
@@ -468,7 +468,7 @@ def _wait(what: str, probe: Callable[[], bool], timeout: float, state: Path, com
 def _https_ok(url: str, state: Path) -> bool:
     pki = state / "pki"
     ctx = ssl.create_default_context(cafile=str(pki / "ca.crt"))
-    ctx.load_cert_chain(str(pki / "admin.crt"), str(pki / "admin.key"))
+    ctx.load_cert_chain(str(pki / "super-admin.crt"), str(pki / "super-admin.key"))
     with urllib.request.urlopen(url, context=ctx, timeout=2) as resp:
         return resp.status == 200
 
@@ -479,8 +479,11 @@ def _http_ok(url: str) -> bool:
 
 
 def admin_kubectl(state: Path, *args: str, input: str | None = None, timeout: float = 60) -> str:
-    """Run kubectl as the cluster admin, whatever the user's current context is."""
-    return run(["kubectl", f"--kubeconfig={state / 'config' / 'admin.kubeconfig'}", *args],
+    """Run kubectl as the engine's super-admin (``system:masters``), whatever the user's context is.
+
+    It sets the cluster up, including the binding that makes the learner's admin an admin.
+    """
+    return run(["kubectl", f"--kubeconfig={state / 'config' / 'super-admin.kubeconfig'}", *args],
                input=input, timeout=timeout).stdout
 
 

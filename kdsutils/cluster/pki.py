@@ -44,7 +44,10 @@ def cert_specs(node_name: str, node_ip: str, api_service_ip: str) -> list[CertSp
         CertSpec("apiserver", "kube-apiserver", server=True, dns_names=api_dns,
                  ips=["127.0.0.1", node_ip, api_service_ip]),
         CertSpec("apiserver-kubelet-client", "kube-apiserver-kubelet-client", "system:masters", client=True),
-        CertSpec("admin", "kubernetes-admin", "system:masters", client=True),
+        # As kubeadm does: the learner's admin is in a group RBAC grants cluster-admin (and could
+        # take it away); only the engine's own set-up uses system:masters, which bypasses RBAC.
+        CertSpec("admin", "kubernetes-admin", "kubeadm:cluster-admins", client=True),
+        CertSpec("super-admin", "kubernetes-super-admin", "system:masters", client=True),
         CertSpec("controller-manager", "system:kube-controller-manager", client=True),
         CertSpec("scheduler", "system:kube-scheduler", client=True),
         CertSpec("kube-proxy", "system:kube-proxy", client=True),

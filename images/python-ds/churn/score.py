@@ -18,7 +18,8 @@ from churn.model import load, probabilities
 def main(argv: list[str] | None = None) -> None:
     """Score the day's customers and report."""
     parser = argparse.ArgumentParser(prog="python -m churn.score", description=__doc__)
-    parser.add_argument("--model", type=Path, default=os.environ.get("MODEL_PATH"), required="MODEL_PATH" not in os.environ)
+    model = os.environ.get("MODEL_PATH")
+    parser.add_argument("--model", type=Path, default=model, required=model is None, help="a file from churn.train")
     parser.add_argument("--day", default=os.environ.get("DAY") or dt.date.today().isoformat())
     parser.add_argument("--threshold", type=float, default=float(os.environ.get("THRESHOLD", "0.5")))
     parser.add_argument("--out", type=Path, help="a CSV file for every customer's score")

@@ -47,13 +47,13 @@ def make_handler(model: object, info: dict, threshold_file: Path | None) -> type
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_GET(self) -> None:
             if self.path == "/health":
                 self._reply(200, {"status": "ok", "version": version, "model": info})
             else:
                 self._reply(404, {"error": f"no page {self.path}: try /health or POST /predict"})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             if self.path != "/predict":
                 self._reply(404, {"error": f"no page {self.path}: POST to /predict"})
                 return

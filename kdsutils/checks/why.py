@@ -1,4 +1,4 @@
-"""Checks for lesson 00, why: which kubectl do I have, and which tools does my team miss."""
+"""Checks of the topic "why" (lesson 00): which kubectl do I have, and which tools does my team miss."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from kdsutils._run import run
-from kdsutils.checks import checker
+from kdsutils.checks._kit import Item, checker, missing_text
 
 #: Where the course meets a tool a learner may name: (word beginnings that name it, what it offers).
 COURSE_MAP: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -55,25 +55,51 @@ def where_taught(tool: str) -> str:
     )
 
 
-@checker("why_ex1", hint="`kubectl version --client` prints it on the line 'Client Version'")
-def why_ex1(answer: object = None) -> Iterator[tuple[bool, str]]:
-    """Check that `answer` is the version of the kubectl this environment runs."""
-    if answer is None:
-        yield False, "no answer yet: put what you found in a variable and pass it, answer=your_variable"
+@checker(
+    "why_ex1",
+    hints=(
+        "The command-line client can tell its own version; you want the client's version, not the cluster's.",
+        "Lesson 00, 'Your first command': kubectl's `version` verb prints both versions, and one flag "
+        "limits it to the client. Pass the text after 'Client Version:'.",
+        "`kubectl version --client` prints it on the line 'Client Version'",
+    ),
+)
+def why_ex1(answer: object = None) -> Iterator[Item]:
+    """Check that `answer` is the version of the kubectl this environment runs.
+
+    Examples:
+        >>> check("why_ex1", answer="v1.36.0")  # doctest: +SKIP
+        ✔ Well done: why_ex1 passes.
+          ✔ 'v1.36.0' is the version of your kubectl
+    """
+    problem = missing_text("why_ex1", answer, "'v1.2.3'")
+    if problem is not None:
+        yield problem
         return
-    if not isinstance(answer, str):
-        yield False, f"answer is a {type(answer).__name__}; the check expects text, such as 'v1.2.3'"
-        return
-    given = answer.strip().removeprefix("Client Version:").strip()
+    given = str(answer).strip().removeprefix("Client Version:").strip()
     if given.lstrip("v") == _client_version().lstrip("v"):
         yield True, f"{answer!r} is the version of your kubectl"
     else:
         yield False, f"{answer!r} is not the version of your kubectl (compare with the 'Client Version' line)"
 
 
-@checker("why_ex2", hint="a list of text, one tool per item: answer=['Airflow', 'a shared JupyterLab']")
-def why_ex2(answer: object = None) -> Iterator[tuple[bool, str]]:
-    """Check that `answer` is a list of tools the learner misses, and say where the course helps."""
+@checker(
+    "why_ex2",
+    hints=(
+        "There is no wrong list: name the tools your team wishes it had, one tool per item, each as text.",
+        "Lesson 00, 'The tools you want are rarely on the menu' and 'The map of the course': a notebook "
+        "server, a scheduler, a search engine... a Python list of texts.",
+        "wish_list = ['Airflow', 'a shared JupyterLab'], then kds.check('why_ex2', answer=wish_list)",
+    ),
+)
+def why_ex2(answer: object = None) -> Iterator[Item]:
+    """Check that `answer` is a list of tools the learner misses, and say where the course helps.
+
+    Examples:
+        >>> check("why_ex2", answer=["Dask"])  # doctest: +SKIP
+        ✔ Well done: why_ex2 passes.
+          ✔ Dask: Part 2 (in preparation) runs a Dask cluster and computes on it
+    """
     if answer is None:
         yield False, "no answer yet: make a list of the tools your team misses and pass it, answer=your_list"
         return

@@ -1,15 +1,11 @@
-"""Checks for lesson 10, the cluster: which pods run the system, and how much memory the node offers."""
+"""Checks of the topic "cluster" (lesson 10): which pods run the system, and how much memory the node offers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
-from kubernetes import client
-from kubernetes.utils import parse_quantity
-
-from kdsutils.checks import checker
-from kdsutils.kube import api_client
+from kdsutils.checks._kit import TIMEOUT, Item, checker, core, quantity
 
 #: How far a rounded answer (``"23.5Gi"``) may be from the node's exact figure.
 MEMORY_TOLERANCE = Decimal("0.01")
@@ -17,12 +13,12 @@ _QUANTITY_FORMS = "give it as Kubernetes writes it ('2Gi', '2048Mi', '2097152Ki'
 
 
 def _system_pods() -> set[str]:
-    pods = client.CoreV1Api(api_client()).list_namespaced_pod("kube-system", _request_timeout=15).items
+    pods = core().list_namespaced_pod("kube-system", _request_timeout=TIMEOUT).items
     return {pod.metadata.name for pod in pods}
 
 
 def _node_memory() -> list[tuple[str, str, str]]:
-    nodes = client.CoreV1Api(api_client()).list_node(_request_timeout=15).items
+    nodes = core().list_node(_request_timeout=TIMEOUT).items
     return [
         (node.metadata.name, node.status.allocatable["memory"], node.status.capacity["memory"])
         for node in nodes
@@ -66,24 +62,35 @@ def as_bytes(answer: object) -> Decimal | None:
         return Decimal(str(answer))
     if isinstance(answer, str):
         try:
-            return Decimal(parse_quantity(answer.strip()))
+            return quantity(answer.strip())
         except (ValueError, InvalidOperation):
             return None
     return None
 
 
 def _close(given: Decimal, exact: str) -> bool:
-    target = Decimal(parse_quantity(exact))
+    target = quantity(exact)
     return abs(given - target) <= target * MEMORY_TOLERANCE
 
 
 @checker(
     "cluster_ex1",
-    hint="`kubectl get pods -n kube-system` lists them; kds.get('pods', namespace='kube-system', "
-    "as_frame=True)['NAME'] gives the names as a column",
+    hints=(
+        "The system's own pods live in a namespace of their own, kube-system: list the pods there and "
+        "keep only their names.",
+        "Lesson 10, 'The control plane, and where to find it': list pods with the namespace flag; the NAME "
+        "column (or the name output format) holds what you need, as a Python list.",
+        "`kubectl get pods -n kube-system -o name` lists them; in Python: "
+        "system_pods = list(kds.get('pods', namespace='kube-system', as_frame=True)['NAME'])",
+    ),
 )
-def cluster_ex1(answer: object = None) -> Iterator[tuple[bool, str]]:
-    """Check that `answer` names exactly the pods running in the kube-system namespace."""
+def cluster_ex1(answer: object = None) -> Iterator[Item]:
+    """Check that `answer` names exactly the pods running in the kube-system namespace.
+
+    Examples:
+        >>> check("cluster_ex1", answer=["etcd-kds", "coredns-abc"])  # doctest: +SKIP
+        ✘ Not yet: cluster_ex1.
+    """
     if answer is None:
         yield False, "no answer yet: put the names in a list and pass it, answer=your_list"
         return
@@ -106,11 +113,23 @@ def cluster_ex1(answer: object = None) -> Iterator[tuple[bool, str]]:
 
 @checker(
     "cluster_ex2",
-    hint="the Allocatable section of `kubectl describe node` shows it, and so does "
-    "`kubectl get node <name> -o jsonpath={.status.allocatable.memory}`",
+    hints=(
+        "A node reports two memory figures: its capacity, the whole machine, and what it can give to pods, "
+        "its allocatable memory. You want the second.",
+        "Lesson 10, 'Nodes: the machines that do the work': the Allocatable section when you describe the "
+        "node, or the field status.allocatable.memory of the node object.",
+        "`kubectl describe node` shows it under Allocatable, and "
+        "`kubectl get nodes -o jsonpath='{.items[0].status.allocatable.memory}'` prints it alone",
+    ),
 )
-def cluster_ex2(answer: object = None) -> Iterator[tuple[bool, str]]:
-    """Check that `answer` is the memory the node offers to pods (its allocatable memory)."""
+def cluster_ex2(answer: object = None) -> Iterator[Item]:
+    """Check that `answer` is the memory the node offers to pods (its allocatable memory).
+
+    Examples:
+        >>> check("cluster_ex2", answer="16318504Ki")  # doctest: +SKIP
+        ✔ Well done: cluster_ex2 passes.
+          ✔ your answer is the memory the node offers to pods
+    """
     if answer is None:
         yield False, "no answer yet: put the amount in a variable and pass it, answer=your_variable"
         return

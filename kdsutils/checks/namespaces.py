@@ -1,17 +1,13 @@
-"""Checks for lesson 18, namespaces and access: a namespace with a quota, and what a ServiceAccount may do."""
+"""Checks of the topic "namespaces" (lesson 18): a namespace with a quota, and what a ServiceAccount may do."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
-from typing import Any
 
 from kubernetes import client
-from kubernetes.client import ApiException
-from kubernetes.utils import parse_quantity
 
-from kdsutils.checks import checker
-from kdsutils.kube import api_client, effective_namespace
+from kdsutils.checks._kit import TIMEOUT, Item, authorization, checker, core, read_or_none, same_quantity
+from kdsutils.kube import effective_namespace
 
 #: The namespace namespaces_ex1 asks for; the `lesson-` prefix lets the course find leftovers.
 SANDBOX = "lesson-namespaces-sandbox"
@@ -30,28 +26,6 @@ ACTIONS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def _read(read: Any, *args: str) -> Any | None:
-    """Return the object `read(*args)` finds, or None when there is none."""
-    try:
-        return read(*args, _request_timeout=15)
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
-
-
-def same_quantity(given: str | None, wanted: str) -> bool:
-    """Tell whether two Kubernetes quantities are equal (``"4Gi"`` and ``"4096Mi"`` are) (pure).
-
-    Examples:
-        >>> same_quantity("4096Mi", "4Gi"), same_quantity("2000m", "2"), same_quantity(None, "5")
-        (True, True, False)
-    """
-    if given is None:
-        return False
-    return Decimal(parse_quantity(given)) == Decimal(parse_quantity(wanted))
-
-
 def may(service_account: str, namespace: str, action: str) -> bool:
     """Ask the API server whether a ServiceAccount may do one of `ACTIONS`, as `kubectl auth can-i --as` does.
 
@@ -62,6 +36,10 @@ def may(service_account: str, namespace: str, action: str) -> bool:
 
     Returns:
         True when RBAC allows it.
+
+    Examples:
+        >>> may("dashboard", "lesson-namespaces-ex", "list pods")  # doctest: +SKIP
+        True
     """
     verb, resource, subresource, group = ACTIONS[action]
     review = client.V1SubjectAccessReview(
@@ -73,7 +51,7 @@ def may(service_account: str, namespace: str, action: str) -> bool:
             ),
         )
     )
-    answer = client.AuthorizationV1Api(api_client()).create_subject_access_review(review, _request_timeout=15)
+    answer = authorization().create_subject_access_review(review, _request_timeout=TIMEOUT)
     return bool(answer.status.allowed)
 
 
@@ -96,17 +74,28 @@ def actions_of(answer: object) -> set[str] | None:
 
 @checker(
     "namespaces_ex1",
-    hint=f"`kubectl create namespace {SANDBOX}`, then `kubectl create quota team-quota "
-    f"--hard=pods=5,requests.cpu=2,requests.memory=4Gi -n {SANDBOX}`",
+    hints=(
+        "A namespace is a folder for objects; a ResourceQuota caps what everything in that folder may ask "
+        "for, all together.",
+        "Lesson 18, 'Quotas: a fair share of the cluster': `create namespace`, then `create quota` with "
+        "--hard=pods=...,requests.cpu=...,requests.memory=... and -n naming the new namespace.",
+        f"`kubectl create namespace {SANDBOX}`, then `kubectl create quota team-quota "
+        f"--hard=pods=5,requests.cpu=2,requests.memory=4Gi -n {SANDBOX}`",
+    ),
 )
-def namespaces_ex1() -> Iterator[tuple[bool, str]]:
-    """Check the namespace `lesson-namespaces-sandbox` and its ResourceQuota `team-quota`."""
-    core = client.CoreV1Api(api_client())
-    ns = _read(core.read_namespace, SANDBOX)
+def namespaces_ex1() -> Iterator[Item]:
+    """Check the namespace `lesson-namespaces-sandbox` and its ResourceQuota `team-quota`.
+
+    Examples:
+        >>> check("namespaces_ex1")  # doctest: +SKIP
+        ✔ Well done: namespaces_ex1 passes.
+          ✔ there is a namespace named lesson-namespaces-sandbox
+    """
+    ns = read_or_none(core().read_namespace, SANDBOX)
     yield ns is not None, f"there is a namespace named {SANDBOX}"
     if ns is None:
         return
-    quota = _read(core.read_namespaced_resource_quota, "team-quota", SANDBOX)
+    quota = read_or_none(core().read_namespaced_resource_quota, "team-quota", namespace=SANDBOX)
     yield quota is not None, f"there is a ResourceQuota named team-quota in {SANDBOX}"
     if quota is None:
         return
@@ -118,14 +107,28 @@ def namespaces_ex1() -> Iterator[tuple[bool, str]]:
 
 @checker(
     "namespaces_ex2",
-    hint="`kubectl create serviceaccount dashboard`, a Role with `--verb=get,list,watch "
-    "--resource=pods,pods/log`, and a RoleBinding that gives it to the ServiceAccount; test with "
-    "`kubectl auth can-i list pods --as=system:serviceaccount:<namespace>:dashboard`",
+    hints=(
+        "Access takes three objects: who (a ServiceAccount), what it may do (a Role), and the link between "
+        "them (a RoleBinding).",
+        "Lesson 18, 'Roles and RoleBindings' and 'The ServiceAccount at work': a Role with the verbs get, "
+        "list and watch on pods and pods/log, bound to the ServiceAccount; `auth can-i` with --as tests it.",
+        "`kubectl create serviceaccount dashboard -n $namespace`, "
+        "`kubectl create role pod-viewer --verb=get,list,watch --resource=pods,pods/log -n $namespace`, "
+        "`kubectl create rolebinding dashboard-views-pods --role=pod-viewer "
+        "--serviceaccount=$namespace:dashboard -n $namespace`; test with "
+        "`kubectl auth can-i list pods --as=system:serviceaccount:$namespace:dashboard -n $namespace`",
+    ),
 )
-def namespaces_ex2() -> Iterator[tuple[bool, str]]:
-    """Check that the ServiceAccount `dashboard` may read pods and their logs, and nothing more."""
+def namespaces_ex2() -> Iterator[Item]:
+    """Check that the ServiceAccount `dashboard` may read pods and their logs, and nothing more.
+
+    Examples:
+        >>> check("namespaces_ex2")  # doctest: +SKIP
+        ✔ Well done: namespaces_ex2 passes.
+          ✔ dashboard may list pods
+    """
     ns = effective_namespace()
-    account = _read(client.CoreV1Api(api_client()).read_namespaced_service_account, "dashboard", ns)
+    account = read_or_none(core().read_namespaced_service_account, "dashboard")
     yield account is not None, f"there is a ServiceAccount named dashboard in {ns}"
     if account is None:
         return
@@ -137,12 +140,22 @@ def namespaces_ex2() -> Iterator[tuple[bool, str]]:
 
 @checker(
     "namespaces_ex3",
-    hint="ask one action at a time: `kubectl auth can-i create jobs "
-    "--as=system:serviceaccount:<namespace>:ci-bot`, or list them all with `kubectl auth can-i --list "
-    "--as=...`; pass the allowed ones as a list, such as answer=['list pods']",
+    hints=(
+        "Ask the API server, not the Role: it answers yes or no for one action of one account at a time.",
+        "Lesson 18, 'The ServiceAccount at work': `auth can-i` with --as=system:serviceaccount:<namespace>:ci-bot, "
+        "once per action or with --list for all; put the allowed actions in the list, spelled as in the task.",
+        "`kubectl auth can-i create jobs --as=system:serviceaccount:$namespace:ci-bot -n $namespace`, once per "
+        "action, or `kubectl auth can-i --list --as=system:serviceaccount:$namespace:ci-bot -n $namespace`; "
+        "then allowed = ['list pods', ...] with every action that said yes",
+    ),
 )
-def namespaces_ex3(answer: object = None) -> Iterator[tuple[bool, str]]:
-    """Check that `answer` names exactly the actions of `ACTIONS` that `ci-bot` may do."""
+def namespaces_ex3(answer: object = None) -> Iterator[Item]:
+    """Check that `answer` names exactly the actions of `ACTIONS` that `ci-bot` may do.
+
+    Examples:
+        >>> check("namespaces_ex3", answer=["list pods"])  # doctest: +SKIP
+        ✘ Not yet: namespaces_ex3.
+    """
     if answer is None:
         yield False, "pass your list to the check: check('namespaces_ex3', answer=[...])"
         return
@@ -150,15 +163,21 @@ def namespaces_ex3(answer: object = None) -> Iterator[tuple[bool, str]]:
     if given is None:
         yield False, f"answer is a {type(answer).__name__}; the check expects a list of actions, such as ['list pods']"
         return
+    if not given:
+        yield False, "your list names the actions ci-bot may do (it is empty: ask about each action of the task)"
+        return
     unknown = sorted(given - ACTIONS.keys())
     yield not unknown, "every action is one of the list in the task" + (f" (not: {unknown})" if unknown else "")
     ns = effective_namespace()
-    account = _read(client.CoreV1Api(api_client()).read_namespaced_service_account, "ci-bot", ns)
+    account = read_or_none(core().read_namespaced_service_account, "ci-bot")
     made = account is not None
     yield made, f"there is a ServiceAccount named ci-bot in {ns}" + ("" if made else " (run the cell that creates it)")
     if account is None or unknown:
         return
     allowed = {action for action in ACTIONS if may("ci-bot", ns, action)}
+    if not allowed:
+        yield False, "ci-bot may do some of the actions (it may do none: run the cell that creates it and its Role)"
+        return
     missed, extra = len(allowed - given), len(given - allowed)
     yield not missed, "you found every action ci-bot may do" + (f" ({missed} missing)" if missed else "")
     verb = "is" if extra == 1 else "are"

@@ -1,47 +1,29 @@
-"""Checks for lesson 13, Deployments: scale one to three replicas, roll a change out and back."""
+"""Checks of the topic "deployments" (lesson 13): scale one to three replicas, roll a change out and back."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from kubernetes import client
-from kubernetes.client import ApiException
 
-from kdsutils.checks import checker
-from kdsutils.kube import api_client, effective_namespace
+from kdsutils.checks._kit import TIMEOUT, Item, apps, checker, owned_by, read_or_none
+from kdsutils.kube import effective_namespace
 
 REVISION = "deployment.kubernetes.io/revision"
 
 
-def _deployment(name: str) -> Any:
-    """Return the Deployment `name` of the current namespace, or None when there is none."""
-    try:
-        return client.AppsV1Api(api_client()).read_namespaced_deployment(
-            name, effective_namespace(), _request_timeout=15
-        )
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
-
-
-def _env(template: Any) -> dict[str, str]:
+def _env(template: client.V1PodTemplateSpec) -> dict[str, str]:
     """Return the plain environment variables of a pod template's containers."""
     return {var.name: var.value for c in template.spec.containers for var in c.env or [] if var.value is not None}
 
 
-def _replica_sets(owner: str) -> list[Any]:
+def _replica_sets(owner: str) -> list[client.V1ReplicaSet]:
     """Return the ReplicaSets that the Deployment `owner` made (one per revision it keeps)."""
-    found = client.AppsV1Api(api_client()).list_namespaced_replica_set(effective_namespace(), _request_timeout=15)
-    return [
-        rs
-        for rs in found.items
-        if any(ref.kind == "Deployment" and ref.name == owner for ref in rs.metadata.owner_references or [])
-    ]
+    found = apps().list_namespaced_replica_set(effective_namespace(), _request_timeout=TIMEOUT)
+    return [rs for rs in found.items if owned_by(rs, "Deployment", owner)]
 
 
-def _rolled_out(deploy: Any) -> bool:
+def _rolled_out(deploy: client.V1Deployment) -> bool:
     status, wanted = deploy.status, deploy.spec.replicas
     return (
         (status.observed_generation or 0) >= (deploy.metadata.generation or 0)
@@ -53,12 +35,24 @@ def _rolled_out(deploy: Any) -> bool:
 
 @checker(
     "deployments_ex1",
-    hint="create it (a YAML file and kubectl apply -f, or kds.apply(kds.manifests.deployment(...))), "
-    "then kubectl scale deployment api --replicas=3 and wait for kubectl rollout status deployment/api",
+    hints=(
+        "A Deployment keeps N copies of a Pod running: create it with one copy, then change N to three.",
+        "Lesson 13, 'A small model API' and 'Scaling': the `create deployment` verb (or a manifest and "
+        "`apply`), then the `scale` verb with --replicas, and `rollout status` to wait for the Pods.",
+        "`kubectl create deployment api --image=$PYTHON_DS_IMAGE --replicas=1 -n $namespace "
+        "-- python3 -m http.server 8000`, then `kubectl scale deployment api --replicas=3 -n $namespace` "
+        "and `kubectl rollout status deployment/api -n $namespace`",
+    ),
 )
-def deployments_ex1() -> Iterator[tuple[bool, str]]:
-    """Check that a Deployment `api` wants three replicas and has three ready."""
-    deploy = _deployment("api")
+def deployments_ex1() -> Iterator[Item]:
+    """Check that a Deployment `api` wants three replicas and has three ready.
+
+    Examples:
+        >>> check("deployments_ex1")  # doctest: +SKIP
+        ✔ Well done: deployments_ex1 passes.
+          ✔ there is a Deployment named api
+    """
+    deploy = read_or_none(apps().read_namespaced_deployment, "api")
     if deploy is None:
         yield False, f"there is a Deployment named api in namespace {effective_namespace()}"
         return
@@ -74,12 +68,26 @@ def deployments_ex1() -> Iterator[tuple[bool, str]]:
 
 @checker(
     "deployments_ex2",
-    hint="kubectl set env deployment/api MODEL_VERSION=v2, kubectl rollout status deployment/api, "
-    "then kubectl rollout undo deployment/api; kubectl rollout history deployment/api shows the revisions",
+    hints=(
+        "Change one environment variable, let the Deployment roll the change out, then go back to the "
+        "version before.",
+        "Lesson 13, 'Rolling out a new version' and 'Rolling back': the `set env` verb changes the Pod "
+        "template; `rollout status`, `rollout history` and `rollout undo` do the rest.",
+        "`kubectl set env deployment/api MODEL_VERSION=v2 -n $namespace`, "
+        "`kubectl rollout status deployment/api -n $namespace`, then "
+        "`kubectl rollout undo deployment/api -n $namespace`; "
+        "`kubectl rollout history deployment/api -n $namespace` shows the revisions",
+    ),
 )
-def deployments_ex2() -> Iterator[tuple[bool, str]]:
-    """Check that `api` rolled out MODEL_VERSION=v2 and was rolled back to the template before it."""
-    deploy = _deployment("api")
+def deployments_ex2() -> Iterator[Item]:
+    """Check that `api` rolled out MODEL_VERSION=v2 and was rolled back to the template before it.
+
+    Examples:
+        >>> check("deployments_ex2")  # doctest: +SKIP
+        ✔ Well done: deployments_ex2 passes.
+          ✔ there is a Deployment named api
+    """
+    deploy = read_or_none(apps().read_namespaced_deployment, "api")
     if deploy is None:
         yield False, "there is a Deployment named api (do exercise deployments_ex1 first)"
         return
