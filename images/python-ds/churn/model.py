@@ -11,7 +11,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from churn import FEATURES
+from churn import FEATURES, TARGET
+from churn.data import customers
 
 NUMERIC = [f for f in FEATURES if f != "plan"]
 
@@ -37,3 +38,9 @@ def load(path: Path) -> tuple[Pipeline, dict]:
 def probabilities(model: Pipeline, rows: pd.DataFrame) -> list[float]:
     """The churn probability of each row, rounded to three places."""
     return [round(float(p), 3) for p in model.predict_proba(rows[FEATURES])[:, 1]]
+
+
+def train_small(c: float = 1.0, rows: int = 2000) -> tuple[Pipeline, dict]:
+    """Fit a quick model on `rows` customers, for a server or a scorer started without a model file."""
+    data = customers(rows)
+    return pipeline(c).fit(data[FEATURES], data[TARGET]), {"trained_at_start_on": rows, "c": c}

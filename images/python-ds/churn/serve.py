@@ -5,7 +5,7 @@
   churn probability, and whether it is at or above the decision threshold.
 
 The model comes from `--model` (a file written by ``churn.train``); without one, the server
-trains a small model when it starts. The threshold is read on every request, from the file
+trains a small model when it starts (regularization strength ``$C``, default 1.0). The threshold is read on every request, from the file
 `--threshold-file` when it exists (a mounted ConfigMap), else ``$THRESHOLD``, else 0.5, so a
 changed setting takes effect without a restart. ``$VERSION`` names the release in replies.
 """
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from churn import FEATURES, TARGET
+from churn import FEATURES
 from churn.data import customers
-from churn.model import load, pipeline, probabilities
+from churn.model import load, probabilities, train_small
 
 
 def threshold(path: Path | None) -> float:
@@ -90,9 +90,8 @@ def main(argv: list[str] | None = None) -> None:
         model, info = load(args.model)
         print(f"loaded the model from {args.model}", flush=True)
     else:
-        data = customers(2000)
-        model, info = pipeline().fit(data[FEATURES], data[TARGET]), {"trained_at_start_on": len(data)}
-        print(f"trained a model on {len(data)} customers at start", flush=True)
+        model, info = train_small(float(os.environ.get("C", "1.0")))
+        print(f"trained a model on {info['trained_at_start_on']} customers at start (c={info['c']:g})", flush=True)
     server = ThreadingHTTPServer(("0.0.0.0", args.port), make_handler(model, info, args.threshold_file))
     print(f"serving on port {args.port}: GET /health, POST /predict", flush=True)
     server.serve_forever()
