@@ -5,9 +5,10 @@
   churn probability, and whether it is at or above the decision threshold.
 
 The model comes from `--model` (a file written by ``churn.train``); without one, the server
-trains a small model when it starts (regularization strength ``$C``, default 1.0). The threshold is read on every request, from the file
-`--threshold-file` when it exists (a mounted ConfigMap), else ``$THRESHOLD``, else 0.5, so a
-changed setting takes effect without a restart. ``$VERSION`` names the release in replies.
+trains a small model when it starts (regularization strength ``$C``, default 1.0). The
+threshold is read on every request, from the file `--threshold-file` when it exists (a
+mounted ConfigMap), else ``$THRESHOLD``, else 0.5, so a changed setting takes effect without
+a restart. ``$VERSION`` names the release in replies.
 """
 
 from __future__ import annotations
