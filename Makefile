@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 PYTHON ?= python3
-ENGINE := kdsutils/cluster/engine
+ENGINE := kdsutils/cluster/local/engine
 NOTEBOOKS := $(wildcard lessons/*.ipynb exercises/*.ipynb solutions/*.ipynb)
 # As after `. .venv/bin/activate`: kernels, JupyterLab's terminals and the tests find the
 # course's kubectl, helm and kds before any other on the machine.

@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 
 from kdsutils._run import run
-from kdsutils.cluster import images, local
+from kdsutils.cluster import local
+from kdsutils.cluster.local import images
 from kdsutils.versions import build_report, cached_binary, versions
 
 OUT = Path(__file__).parent / "results" / "engine.json"
@@ -110,7 +111,7 @@ def kwok_peer() -> dict:
     """kwokctl's binary runtime with the same etcd and Kubernetes binaries, timed to a ready API."""
     kwokctl = cached_binary("kwokctl")
     if kwokctl is None:
-        return {"skipped": "kwok not built (bash kdsutils/cluster/engine/build.sh kwok)"}
+        return {"skipped": "kwok not built (bash kdsutils/cluster/local/engine/build.sh kwok)"}
     home = Path(tempfile.mkdtemp(prefix="kds-kwok-"))
     env = {**os.environ, "HOME": str(home), "KWOK_WORKDIR": str(home / "kwok"),
            "KUBECONFIG": str(home / "kubeconfig")}

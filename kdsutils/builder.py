@@ -150,8 +150,8 @@ def _backend_of(context_name: str) -> str:
 
 def _local_steps(context: Path, ref: str, work: Path) -> list[list[str]]:
     """The local engine's commands: pull into buildah the course bases it does not hold yet."""
-    from kdsutils.cluster import images as engine_images
     from kdsutils.cluster import local
+    from kdsutils.cluster.local import images as engine_images
 
     store = cache_dir() / "buildah"
     held = run(["buildah", "--root", str(store / "root"), "--runroot", str(store / "run"), "--storage-driver",

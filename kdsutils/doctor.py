@@ -11,12 +11,12 @@ import json
 import os
 import platform
 import shutil
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from kdsutils._host import port_in_use
 from kdsutils._run import INSTALL_HINTS, run
 from kdsutils.cluster import CONTEXTS, LOCAL_API_PORT, NODE_PORTS, PORTS, backend, detect, kind
 from kdsutils.errors import KdsError, ToolMissing
@@ -482,19 +482,6 @@ def _host_cgroup() -> str | None:
     return None
 
 
-def _port_busy(port: int) -> bool:
-    """Return True when a program already listens on `port` (on any local address)."""
-    for host in ("127.0.0.1", "0.0.0.0"):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            if os.name != "nt":
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((host, port))
-            except OSError:
-                return True
-    return False
-
-
 def _existing_parent(path: Path) -> Path:
     while not path.exists() and path != path.parent:
         path = path.parent
@@ -585,7 +572,7 @@ def gather(*, preflight: bool = False) -> Facts:
         inotify_watches=_read_int("/proc/sys/fs/inotify/max_user_watches"),
         inotify_instances=_read_int("/proc/sys/fs/inotify/max_user_instances"),
         wsl="microsoft" in proc_version,
-        busy_ports=tuple(p for p in ports if _port_busy(p)),
+        busy_ports=tuple(p for p in ports if port_in_use(p, ("127.0.0.1", "0.0.0.0"))),
         cluster_running=_cluster_running(chosen),
         disk_free=shutil.disk_usage(disk_path).free,
         disk_path=display_path(disk_path, Path.home()),

@@ -14,7 +14,6 @@ import functools
 import queue
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from kubernetes.client import ApiException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.resource import Resource, ResourceList
 
+from kdsutils._host import port_in_use
 from kdsutils._run import find_tool, run
 from kdsutils.errors import CommandError, KdsError, ManifestError, WaitTimeout
 from kdsutils.kube import api_client, default_namespace, effective_namespace, require_course_context
@@ -703,16 +703,6 @@ def rollout_status(
 # -------------------------------------------------------------------- port-forward
 
 
-def _port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
-
-
 def _launch(args: list[str], timeout: float) -> tuple[subprocess.Popen[str], int, queue.Queue[str | None]]:
     """Start `kubectl port-forward`; return it, its local port, and its output (None at exit)."""
     # A process that runs in the background cannot go through `run`, which waits for its end.
@@ -795,7 +785,7 @@ def port_forward(
         200
     """
     ns = effective_namespace(namespace)
-    if local_port is not None and _port_in_use(local_port):
+    if local_port is not None and port_in_use(local_port, ("127.0.0.1",)):
         raise KdsError(
             f"Local port {local_port} is already in use (another port_forward or program listens on it).",
             fix="pick another local_port=, or leave it out to get a free one",

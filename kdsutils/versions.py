@@ -6,7 +6,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-ENGINE_DIR = Path(__file__).parent / "cluster" / "engine"
+ENGINE_DIR = Path(__file__).parent / "cluster" / "local" / "engine"
 
 # Which component's build folder holds each program.
 BINARIES = {

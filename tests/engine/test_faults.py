@@ -62,7 +62,7 @@ def test_ports_in_use_are_named_and_nothing_starts(cluster: str, tmp_path: Path,
 
 def test_build_without_go_names_the_fix(tmp_path: Path) -> None:
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(tmp_path), "KDS_CACHE": str(tmp_path / "c")}
-    proc = subprocess.run(["bash", str(REPO / "kdsutils/cluster/engine/build.sh"), "etcd"],
+    proc = subprocess.run(["bash", str(REPO / "kdsutils/cluster/local/engine/build.sh"), "etcd"],
                           capture_output=True, text=True, env=env, check=False)
     assert proc.returncode == 1
     assert "Go is not installed" in proc.stderr

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kdsutils import images
-from kdsutils.cluster import images as engine_images
 from kdsutils.cluster.kind import plan_up
+from kdsutils.cluster.local import images as engine_images
 from kdsutils.errors import KdsError
 from kdsutils.versions import ENGINE_DIR
 

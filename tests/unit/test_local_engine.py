@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from kdsutils import kube
-from kdsutils.cluster import local, pki
+from kdsutils.cluster import local
+from kdsutils.cluster.local import pki
 
 
 def test_components_start_in_dependency_order() -> None:

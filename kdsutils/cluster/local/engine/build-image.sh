@@ -9,7 +9,7 @@
 # vfs storage driver in a private folder, and pushes a docker-archive that containerd imports.
 set -euo pipefail
 
-name=$1 ref=$2 archive=$3 repo=${4:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+name=$1 ref=$2 archive=$3 repo=${4:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/versions.env"
 cache=${KDS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kds}

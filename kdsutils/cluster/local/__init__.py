@@ -19,7 +19,6 @@ import platform
 import shlex
 import shutil
 import signal
-import socket
 import ssl
 import string
 import subprocess
@@ -32,9 +31,11 @@ from pathlib import Path
 import yaml
 
 from kdsutils import kube
+from kdsutils._host import port_in_use
 from kdsutils._run import run
-from kdsutils.cluster import CONTEXTS, LOCAL_API_PORT, NODE, Progress, Status, images
-from kdsutils.cluster.pki import ensure_pki
+from kdsutils.cluster import CONTEXTS, LOCAL_API_PORT, NODE, Progress, Status
+from kdsutils.cluster.local import images
+from kdsutils.cluster.local.pki import ensure_pki
 from kdsutils.errors import ClusterNotReady, CommandError, EngineError
 from kdsutils.versions import ENGINE_DIR, cached_binary, component_dir
 
@@ -342,17 +343,6 @@ def host_problems() -> list[str]:
     if missing:
         problems.append(f"The engine is not built yet ({', '.join(missing)}): run `make engine`.")
     return problems
-
-
-def port_in_use(port: int) -> bool:
-    """True when a program on this machine holds the TCP port (a bind test: no traffic is sent)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("0.0.0.0", port))
-        except OSError:
-            return True
-        return False
 
 
 # ---------------------------------------------------------------- process supervision
