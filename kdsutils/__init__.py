@@ -15,6 +15,22 @@ Examples:
         kds.check("pods_ex1")                   # is my exercise right?
         kds.hint("pods_ex1")                    # stuck: where to look (kds.hint("pods_ex1", 3): the command)
         lesson.cleanup()
+
+Where things live (each at most two hops from this file):
+
+- a lesson's namespace: `lesson` -> ``lesson.py`` (`lesson()` makes ``lesson-<name>``);
+- the kubectl verbs: ``resources.py``; manifest builders: ``manifests.py``;
+- exercise checks: `check` -> ``checks/_api.py``, which loads ``checks/<topic>.py`` by the
+  id's prefix (``services_ex1`` -> ``checks/services.py``); hints: `hint`, same module;
+- diagnosis: `diagnose` -> ``diagnosis.py`` (`explain` applies the rules; a crash loop is
+  ``_crash``);
+- the cluster: ``cluster/__init__.py`` (the two backends' facts, `backend()`); `kds up` on
+  Linux without Docker runs ``cluster/local/__init__.py`` `up()`, kind runs
+  ``cluster/kind.py``;
+- images: ``images.py`` (the course catalogue, from ``images/*/``); your own: `build` ->
+  ``builder.py``; pinned versions: ``versions.py``;
+- the ``kds`` command: ``cli.py``, a thin shell over ``workshop.py``, ``bundle.py``,
+  ``doctor.py`` and the above; kubeconfig files and the context guard: ``kube.py``.
 """
 
 import sys

@@ -28,7 +28,7 @@ def bundle_readme(contents: list[str], missing: list[str]) -> str:
         missing: The image references that could not be added.
 
     Examples:
-        >>> "images/python-ds-2026.11.tar" in bundle_readme(["images/python-ds-2026.11.tar"], [])
+        >>> "images/python-ds-2026.12.tar" in bundle_readme(["images/python-ds-2026.12.tar"], [])
         True
     """
     lines = [
@@ -91,7 +91,7 @@ def make_bundle(out: Path, *, root: Path | None = None, progress: Progress = pri
 
     Examples:
         >>> make_bundle(Path("kds-bundle.tar"))  # doctest: +SKIP
-        ['kds/', 'images/python-ds-2026.11.tar', ...]
+        ['kds/', 'images/python-ds-2026.12.tar', ...]
     """
     root = root or REPO_ROOT
     engine = container_engine()

@@ -1014,7 +1014,7 @@ def diagnose(kind: str, name: str | None = None, *, namespace: str | None = None
 
     Examples:
         >>> print(diagnose("pod/trainer", namespace="lesson-debugging"))  # doctest: +SKIP
-        Pod trainer is not working: container trainer cannot start: image kds.invalid/pyton-ds:2026.11 ...
+        Pod trainer is not working: container trainer cannot start: image kds.invalid/pyton-ds:2026.12 ...
     """
     kind, name = object_ref(kind, name)
     return explain(fetch(kind, name, namespace=effective_namespace(namespace)))

@@ -33,7 +33,7 @@ class CourseImage:
 
     Attributes:
         name: The folder name, e.g. "python-ds".
-        tag: The contents of ``TAG``, e.g. "2026.11".
+        tag: The contents of ``TAG``, e.g. "2026.12".
         context: The build folder (holds the Dockerfile).
     """
 
@@ -43,7 +43,7 @@ class CourseImage:
 
     @property
     def ref(self) -> str:
-        """The fully qualified image name, e.g. ``docker.io/kds/python-ds:2026.11``."""
+        """The fully qualified image name, e.g. ``kds.invalid/python-ds:2026.12``."""
         return f"{REGISTRY}/{self.name}:{self.tag}"
 
 
@@ -78,7 +78,7 @@ def course_images(root: Path | None = None) -> list[CourseImage]:
 
     Examples:
         >>> [image.ref for image in course_images()]  # doctest: +SKIP
-        ['docker.io/kds/busybox:1.35', 'docker.io/kds/python-ds:2026.11']
+        ['kds.invalid/busybox:1.35', 'kds.invalid/python-ds:2026.12']
     """
     folder = (root or REPO_ROOT) / "images"
     return [
@@ -95,7 +95,7 @@ def course_image(name: str) -> CourseImage:
 
     Examples:
         >>> course_image("python-ds").ref  # doctest: +SKIP
-        'docker.io/kds/python-ds:2026.11'
+        'kds.invalid/python-ds:2026.12'
     """
     images = {image.name: image for image in course_images()}
     if name not in images:
@@ -107,10 +107,10 @@ def course_image(name: str) -> CourseImage:
 
 
 def reference(name: str) -> str:
-    """The fully qualified name of the course image `name`, e.g. ``docker.io/kds/python-ds:2026.11``.
+    """The fully qualified name of the course image `name`, e.g. ``kds.invalid/python-ds:2026.12``.
 
     Examples:
         >>> reference("python-ds")  # doctest: +SKIP
-        'docker.io/kds/python-ds:2026.11'
+        'kds.invalid/python-ds:2026.12'
     """
     return course_image(name).ref

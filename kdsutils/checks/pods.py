@@ -1,4 +1,4 @@
-"""Checks of the topic "pods" (lesson 11): run a Python one-liner in a Pod, and look inside a running one."""
+"""Checks of the topic "pods" (lesson 11): a run-once Pod, a look inside the churn server, a failed scorer fixed."""
 
 from __future__ import annotations
 
@@ -9,10 +9,17 @@ from kubernetes import client
 
 from kdsutils import manifests
 from kdsutils._run import run
-from kdsutils.checks._kit import Item, checker, core, missing_text, pod_log, read_or_none
+from kdsutils.checks._kit import Item, checker, command_text, core, item, pod_log, read_or_none
 from kdsutils.errors import KdsError
 from kdsutils.images import IMAGES_DIR
 from kdsutils.kube import effective_namespace, require_course_context
+
+#: The day the colleague's scorer of pods_ex3 should score.
+SCORE_DAY = "2026-12-01"
+#: What churn.score prints when it has scored a day: ``scored 200 customers for 2026-12-01: ...``.
+_SCORED = re.compile(r"^scored \d+ customers for (\S+):", re.MULTILINE)
+#: How many churned among the first 1000 customers, asked inside the Pod (pods_ex2).
+_CHURNED = "from churn.data import customers; print(int(customers(1000)['churned'].sum()))"
 
 
 def _pinned(package: str) -> str | None:
@@ -27,11 +34,10 @@ def _pinned(package: str) -> str | None:
     return None
 
 
-def _installed(pod: str, package: str) -> str:
-    """Return the version of `package` installed in the running Pod `pod`, asked quietly with kubectl exec."""
-    program = f"import importlib.metadata as m; print(m.version({package!r}))"
+def _ask(pod: str, program: str) -> str:
+    """Return what a Python `program` prints inside the running Pod `pod`, asked quietly with kubectl exec."""
     args = ["kubectl", "--context", require_course_context(), "exec", pod, "-n", effective_namespace()]
-    return run([*args, "--", "python3", "-c", program], timeout=30).stdout.strip()
+    return run([*args, "--", "python3", "-c", program], timeout=60).stdout.strip()
 
 
 def _uses_course_python(pod: client.V1Pod) -> Item:
@@ -41,20 +47,24 @@ def _uses_course_python(pod: client.V1Pod) -> Item:
     return False, f"it runs {image}, not the course's Python image {course}"
 
 
+def _runs_module(pod: client.V1Pod, module: str) -> bool:
+    """Tell whether the Pod's container runs ``python -m <module>`` (as a list or inside a shell line)."""
+    return re.search(rf"-m\s+{re.escape(module)}(\s|$)", command_text(pod)) is not None
+
+
 @checker(
     "pods_ex1",
     hints=(
-        "A Pod that runs one command and then stops for good needs a restart policy other than the "
-        "default, Always.",
-        "Lesson 11, 'Your first Pod: a Python one-liner' and 'Restart policy': the `run` verb with the "
-        "course image, the restart policy Never, and the Python command after `--`; `logs` shows what it printed.",
-        "`kubectl run pandas-version --image=$PYTHON_DS_IMAGE --restart=Never --image-pull-policy=IfNotPresent "
-        '-n $namespace -- python3 -c "import pandas; print(pandas.__version__)"`, '
+        "Of the three restart policies, one retries a program that fails and leaves alone one that succeeded.",
+        "Lesson 11, 'Restart policy: run once, or keep it going': pick the policy from its table, give it "
+        "to the `run` verb with --restart, and put the Python one-liner after `--`; `logs` shows what it printed.",
+        "`kubectl run pandas-version --image=$PYTHON_DS_IMAGE --restart=OnFailure -n $namespace "
+        '-- python -c "import pandas; print(pandas.__version__)"`, '
         "then `kubectl logs pandas-version -n $namespace`",
     ),
 )
 def pods_ex1() -> Iterator[Item]:
-    """Check that a Pod `pandas-version` ran once and printed the image's pandas version.
+    """Check that a Pod `pandas-version` (restartPolicy OnFailure) succeeded and printed the pandas version.
 
     Examples:
         >>> check("pods_ex1")  # doctest: +SKIP
@@ -68,7 +78,11 @@ def pods_ex1() -> Iterator[Item]:
     yield True, "there is a Pod named pandas-version"
     yield _uses_course_python(pod)
     policy = pod.spec.restart_policy
-    yield policy in ("Never", "OnFailure"), f"it runs once and stops (restartPolicy is {policy})"
+    yield item(
+        policy == "OnFailure",
+        "it is started again only if it fails, and stops for good once it succeeds (restartPolicy OnFailure)",
+        f"its restartPolicy is {policy}",
+    )
     phase = pod.status.phase
     if phase != "Succeeded":
         yield False, f"it has finished without error (its phase is {phase}; wait for Succeeded)"
@@ -86,44 +100,92 @@ def pods_ex1() -> Iterator[Item]:
 @checker(
     "pods_ex2",
     hints=(
-        "Keep a Pod running (a long sleep does it), then run a command inside it to see what is installed.",
-        "Lesson 11, 'Looking inside a running Pod: exec': start the Pod with the `run` verb and a sleep as "
-        "its command, then `exec` pip's list inside it and read scikit-learn's line.",
-        "`kubectl run toolbox --image=$PYTHON_DS_IMAGE --image-pull-policy=IfNotPresent -n $namespace "
-        "-- sleep 3600`, then `kubectl exec toolbox -n $namespace -- pip list`, and pass the version you "
-        "read: kds.check('pods_ex2', answer='x.y.z')",
+        "The churn package lives in the image, not in your notebook: ask a Python that runs inside the Pod.",
+        "Lesson 11, 'Looking inside a running Pod: exec': in a terminal, `exec` with -it and `python` as the "
+        "command gives you a Python prompt inside the Pod; there, import customers from churn.data and sum "
+        "the churned column of the first 1000.",
+        "`kubectl run serve --image=$PYTHON_DS_IMAGE -n $namespace -- python -m churn.serve`, then "
+        "`kubectl exec -it serve -n $namespace -- python` and at its prompt: "
+        "`from churn.data import customers; customers(1000)['churned'].sum()`; pass the number: "
+        "kds.check('pods_ex2', answer=...)",
     ),
 )
 def pods_ex2(answer: object = None) -> Iterator[Item]:
-    """Check that a Pod `toolbox` runs and `answer` is the scikit-learn version installed in it.
+    """Check that the churn server runs in a Pod `serve`, and `answer` is how many of 1000 customers churned.
 
     Examples:
-        >>> check("pods_ex2", answer="1.6.1")  # doctest: +SKIP
+        >>> check("pods_ex2", answer=230)  # doctest: +SKIP
         ✔ Well done: pods_ex2 passes.
-          ✔ there is a Pod named toolbox
+          ✔ there is a Pod named serve
     """
-    pod = read_or_none(core().read_namespaced_pod, "toolbox")
+    pod = read_or_none(core().read_namespaced_pod, "serve")
     if pod is None:
-        yield False, f"there is a Pod named toolbox in namespace {effective_namespace()}"
+        yield False, f"there is a Pod named serve in namespace {effective_namespace()}"
         return
-    yield True, "there is a Pod named toolbox"
+    yield True, "there is a Pod named serve"
     yield _uses_course_python(pod)
+    yield item(
+        _runs_module(pod, "churn.serve"),
+        "it runs the churn model server (python -m churn.serve)",
+        f"it runs: {command_text(pod) or 'the image default'}",
+    )
     phase = pod.status.phase
     if phase != "Running":
         yield False, f"it is running, so you can exec into it (its phase is {phase})"
         return
     yield True, "it is running, so you can exec into it"
-    problem = missing_text("pods_ex2", answer, "'1.2.3'")
-    if problem is not None:
-        yield problem
-        return
-    try:
-        installed = _installed("toolbox", "scikit-learn")
-    except KdsError:
-        yield False, "scikit-learn can be asked for its version inside toolbox (is it the course image?)"
+    if answer is None:
+        yield False, "no answer yet: pass the number you found, kds.check('pods_ex2', answer=...)"
         return
     given = str(answer).strip()
-    if given == installed:
-        yield True, f"{given!r} is the scikit-learn version installed in toolbox"
-    else:
-        yield False, f"{given!r} is not the scikit-learn version installed in toolbox"
+    if isinstance(answer, bool) or not given.isdigit():
+        yield False, f"answer is {answer!r}; the check expects a whole number of customers"
+        return
+    try:
+        truth = _ask("serve", _CHURNED)
+    except KdsError:
+        yield False, "the churn package answers inside serve (is it the course image, and running?)"
+        return
+    yield item(given == truth, "your answer is how many of the first 1000 customers churned", f"not {given}")
+
+
+@checker(
+    "pods_ex3",
+    hints=(
+        "A Pod that failed keeps what its program printed: read that before changing anything.",
+        "Lesson 11, 'The life of a Pod': `logs` of the failed Pod shows the traceback, and `describe` its exit "
+        "code. A Pod's command cannot be changed: delete it and run a fixed one with the same name.",
+        "`kubectl logs scorer -n $namespace` ends with a ValueError about the day: the scorer wants it as "
+        "YYYY-MM-DD. `kubectl delete pod scorer -n $namespace`, then `kubectl run scorer "
+        "--image=$PYTHON_DS_IMAGE --restart=Never -n $namespace -- python -m churn.score --day 2026-12-01`",
+    ),
+)
+def pods_ex3() -> Iterator[Item]:
+    """Check that a Pod `scorer` ran churn.score to the end and scored the customers of 2026-12-01.
+
+    Examples:
+        >>> check("pods_ex3")  # doctest: +SKIP
+        ✔ Well done: pods_ex3 passes.
+          ✔ there is a Pod named scorer
+    """
+    pod = read_or_none(core().read_namespaced_pod, "scorer")
+    if pod is None:
+        yield False, f"there is a Pod named scorer in namespace {effective_namespace()}"
+        return
+    yield True, "there is a Pod named scorer"
+    yield item(
+        _runs_module(pod, "churn.score"),
+        "it runs the nightly scorer (python -m churn.score)",
+        f"it runs: {command_text(pod) or 'the image default'}",
+    )
+    phase = pod.status.phase
+    if phase != "Succeeded":
+        yield False, f"scorer has finished without error (its phase is {phase})"
+        return
+    yield True, "scorer has finished without error (phase Succeeded)"
+    days = _SCORED.findall(pod_log("scorer"))
+    yield item(
+        days[-1:] == [SCORE_DAY],
+        f"its logs report the scores of {SCORE_DAY}",
+        f"they report {days[-1]}" if days else "they report no scores",
+    )

@@ -1,4 +1,4 @@
-"""Checks of the topic "resources" (lesson 17): a Job with enough memory to finish, and a Guaranteed Pod."""
+"""Checks of the topic "resources" (lesson 17): memory for the churn training, a Guaranteed API, a scoring Job fixed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from kubernetes import client
 
 from kdsutils.checks._kit import (
+    TIMEOUT,
     Item,
+    apps,
     batch,
     checker,
     core,
@@ -20,17 +22,21 @@ from kdsutils.checks._kit import (
 )
 from kdsutils.kube import effective_namespace
 
-#: The largest memory limit resources_ex1 accepts: enough for the job, not the whole node.
+#: How many customers the Job `crunch` of resources_ex1 trains on (``python -m churn.train --rows``).
+CRUNCH_ROWS = 1_600_000
+#: The largest memory limit resources_ex1 and resources_ex3 accept: enough for the job, not the whole node.
 MAX_JOB_MEMORY = "2Gi"
-#: How many rows of sales the exercise's Job builds (its ROWS variable).
-CRUNCH_ROWS = 16_000_000
-#: The result the exercise's script prints once it has done the work: every customer, summarised.
-SUMMARISED = "summarised 50,000 customers"
-_PEAK = re.compile(r"^peak memory: (\d+) MiB", re.MULTILINE)
+#: The memory limit the scoring Job of resources_ex3 kept failing with.
+SCORING_LIMIT = "100Mi"
+#: The day the scoring Job of resources_ex3 scores, and what it prints once it has done so.
+SCORING_DAY = "2026-12-01"
+SCORED = re.compile(rf"^scored 200 customers for {SCORING_DAY}: \d+ likely to churn", re.MULTILINE)
+#: The last line churn.train prints once the model is fitted and scored.
+SCORES = re.compile(r"^c=\S+ accuracy=\d\.\d+ auc=\d\.\d+$", re.MULTILINE)
 
 
-def memory_of(resources: client.V1ResourceRequirements | None, key: str) -> str | None:
-    """Return the memory quantity of ``requests`` or ``limits``, or None when unset (pure).
+def memory_of(resources: client.V1ResourceRequirements | None, key: str, resource: str = "memory") -> str | None:
+    """Return the quantity of `resource` under ``requests`` or ``limits``, or None when unset (pure).
 
     Examples:
         >>> memory_of(client.V1ResourceRequirements(limits={"memory": "1Gi"}), "limits")
@@ -39,25 +45,30 @@ def memory_of(resources: client.V1ResourceRequirements | None, key: str) -> str 
         True
     """
     values = getattr(resources, key, None) or {}
-    return values.get("memory")
+    return values.get(resource)
 
 
 def rows_of(container: client.V1Container) -> int | None:
-    """Return the container's ROWS variable as a number, or None when it is unset or not a number (pure).
+    """Return the rows a churn.train container asks for (``--rows N``, ``--rows=N`` or ``$ROWS``), or None (pure).
 
     Examples:
-        >>> rows_of(client.V1Container(name="crunch", env=[client.V1EnvVar(name="ROWS", value="16_000_000")]))
-        16000000
-        >>> rows_of(client.V1Container(name="crunch")) is None
+        >>> rows_of(client.V1Container(name="t", command=["python", "-m", "churn.train", "--rows", "1600000"]))
+        1600000
+        >>> rows_of(client.V1Container(name="t", env=[client.V1EnvVar(name="ROWS", value="5000")]))
+        5000
+        >>> rows_of(client.V1Container(name="t", command=["python", "-m", "churn.train"])) is None
         True
     """
-    for env in container.env or []:
-        if env.name == "ROWS":
-            try:
-                return int(env.value)
-            except (TypeError, ValueError):
-                return None
-    return None
+    words = [*(container.command or []), *(container.args or [])]
+    text = " ".join(words).replace("=", " ")
+    found = re.search(r"--rows\s+([\d_]+)", text)
+    if found is None:
+        found = next((re.fullmatch(r"[\d_]+", env.value or "") for env in container.env or [] if env.name == "ROWS"),
+                     None)  # fmt: skip
+        if found is None:
+            return None
+        return int(found.group(0))
+    return int(found.group(1))
 
 
 def termination_reasons(pods: list[client.V1Pod]) -> list[str]:
@@ -74,37 +85,66 @@ def termination_reasons(pods: list[client.V1Pod]) -> list[str]:
     reasons = []
     for pod in pods:
         for status in (pod.status and pod.status.container_statuses) or []:
-            state = status.state and status.state.terminated
-            if state is not None:
-                reasons.append(f"{state.reason} (exit code {state.exit_code})")
+            for state in (status.state, status.last_state):
+                stopped = state and state.terminated
+                if stopped is not None:
+                    reasons.append(f"{stopped.reason} (exit code {stopped.exit_code})")
+                    break
     return reasons
 
 
-def _result_items(printed: str) -> Iterator[Item]:
-    """Say whether the logs of the Job's Pod show that it did the exercise's work."""
-    built = f"building {CRUNCH_ROWS:,} rows"
-    yield item(built in printed, f"its logs say '{built}'", "they do not: does it run the exercise's CRUNCH script?")
-    yield item(SUMMARISED in printed, f"its logs show the result, '{SUMMARISED}'", "they do not")
-    peak = _PEAK.search(printed)
-    yield peak is not None, "its logs show the peak memory it used" + (f" ({peak.group(1)} MiB)" if peak else "")
+def _memory_items(container: client.V1Container, *, equal: bool) -> Iterator[Item]:
+    """Say whether the container has a memory limit and request, of at most MAX_JOB_MEMORY (and equal)."""
+    limit, request = memory_of(container.resources, "limits"), memory_of(container.resources, "requests")
+    yield limit is not None, f"its container has a memory limit ({limit or 'none yet'})"
+    yield request is not None, f"its container has a memory request ({request or 'none yet'})"
+    if limit is None or request is None:
+        return
+    if equal:
+        same = quantity(limit) == quantity(request)
+        yield item(same, "the memory request equals the limit", f"request {request}, limit {limit}")
+    yield (
+        quantity(limit) <= quantity(MAX_JOB_MEMORY),
+        f"the limit asks for what the job needs, at most {MAX_JOB_MEMORY}, not the whole node",
+    )
+
+
+def _completed_items(job: client.V1Job) -> Iterator[Item]:
+    """Say whether the Job completed; when it did, end with the item of the Pod whose logs prove it."""
+    name = job.metadata.name
+    if not (job.status and job.status.succeeded):
+        reasons = termination_reasons(job_pods(name))
+        if job.status and job.status.failed:
+            stopped = ", ".join(dict.fromkeys(reasons)) or "an error"
+            yield False, f"the Job completed (it failed: its Pod stopped with {stopped}; `kubectl describe` shows why)"
+        else:
+            yield False, f"the Job completed (it is still running: wait with kds.wait('job/{name}', for_='condition=Complete'))"
+        return
+    yield True, "the Job completed"
+
+
+def _done_log(name: str) -> str | None:
+    """Return what the Pod that completed the Job `name` printed, or None when that Pod is gone."""
+    done = [pod for pod in job_pods(name) if pod.status.phase == "Succeeded"]
+    return pod_log(done[0].metadata.name) if done else None
 
 
 @checker(
     "resources_ex1",
     hints=(
-        "The Job was killed for using more memory than its limit allows: give it a limit that fits its real "
-        "peak, and a request to go with it.",
-        "Lesson 17, 'pandas at its memory limit': the script prints its peak memory once it finishes; a Job's "
-        "Pod template cannot change, so `delete` the Job, then create it again with resources= holding "
-        "requests and limits for memory (a limit of at most 2Gi).",
+        "The training was killed for using more memory than its limit allows: measure or estimate what it needs "
+        "at this many rows, and ask for exactly that much, as request and as limit.",
+        "Lesson 17, 'Measure first' and 'Enough memory': peak memory grows about in proportion to the rows; a "
+        "Job's Pod template cannot change, so `delete` the Job, then create it again with resources= holding "
+        "the same memory under requests and limits (at most 2Gi).",
         "`kubectl delete job crunch -n $namespace`, then kds.apply(kds.manifests.job('crunch', "
-        "kds.manifests.PYTHON_DS_IMAGE, ['python3', '-c', CRUNCH], env={'ROWS': 16_000_000}, "
-        "resources={'requests': {'memory': '1Gi', 'cpu': '250m'}, 'limits': {'memory': '1Gi'}}, "
-        "backoff_limit=0)) and kds.wait('job/crunch', for_='condition=Complete', timeout=180)",
+        "kds.manifests.PYTHON_DS_IMAGE, ['python', '-m', 'churn.train', '--rows', '1600000'], "
+        "resources={'requests': {'memory': '1Gi', 'cpu': '500m'}, 'limits': {'memory': '1Gi'}}, backoff_limit=0)) "
+        "and kds.wait('job/crunch', for_='condition=Complete', timeout=180)",
     ),
 )
 def resources_ex1() -> Iterator[Item]:
-    """Check that the Job `crunch` ran the exercise's script to the end, with a sensible memory request and limit.
+    """Check that the Job `crunch` trained the churn model on CRUNCH_ROWS rows, with memory request == limit.
 
     Examples:
         >>> check("resources_ex1")  # doctest: +SKIP
@@ -117,58 +157,129 @@ def resources_ex1() -> Iterator[Item]:
         return
     container = job.spec.template.spec.containers[0]
     rows = rows_of(container)
-    seen = f"its ROWS variable is {rows or 'not set'}"
-    yield item(rows == CRUNCH_ROWS, f"it builds the exercise's {CRUNCH_ROWS:,} rows", seen)
-    limit, request = memory_of(container.resources, "limits"), memory_of(container.resources, "requests")
-    yield limit is not None, f"its container has a memory limit ({limit or 'none yet'})"
-    yield request is not None, f"its container has a memory request ({request or 'none yet'})"
-    if limit is None:
+    seen = f"it asks for {rows:,}" if rows else "no --rows found in its command"
+    yield item(rows == CRUNCH_ROWS, f"it trains on {CRUNCH_ROWS:,} customers (--rows {CRUNCH_ROWS})", seen)
+    memory = list(_memory_items(container, equal=True))
+    yield from memory
+    if not all(ok for ok, _ in memory):
         return
-    yield (
-        quantity(limit) <= quantity(MAX_JOB_MEMORY),
-        f"the limit asks for what the job needs, at most {MAX_JOB_MEMORY}, not the whole node",
-    )
-    if not job.status.succeeded:
-        reasons = termination_reasons(job_pods("crunch"))
-        if job.status.failed:
-            yield False, f"the Job completed: it failed, its Pod stopped with {', '.join(reasons) or 'an error'}"
-        else:
-            wait = "kds.wait('job/crunch', for_='condition=Complete')"
-            yield False, f"the Job completed: it is still running; wait for it with {wait}"
+    done = list(_completed_items(job))
+    yield from done
+    if not done[-1][0]:
         return
-    yield True, "the Job completed"
-    done = [pod for pod in job_pods("crunch") if pod.status.phase == "Succeeded"]
-    if not done:
+    printed = _done_log("crunch")
+    if printed is None:
         yield False, "the Pod that completed the Job is still there to show its logs (it is gone: run the Job again)"
         return
-    yield from _result_items(pod_log(done[0].metadata.name))
+    trained = f"training on {CRUNCH_ROWS} customers"
+    yield item(trained in printed, f"its logs say '{trained}'", "they do not: does it run python -m churn.train?")
+    yield item(bool(SCORES.search(printed)), "its logs end with the model's scores (c=... accuracy=... auc=...)",
+               "they do not: the training did not finish")  # fmt: skip
+
+
+def _rolled_out(deploy: client.V1Deployment) -> tuple[bool, str]:
+    status, wanted = deploy.status, deploy.spec.replicas or 0
+    updated, ready = status.updated_replicas or 0, status.ready_replicas or 0
+    done = (
+        (status.observed_generation or 0) >= (deploy.metadata.generation or 0)
+        and updated == wanted
+        and (status.replicas or 0) == wanted
+        and ready == wanted
+    )
+    return done, f"{updated} of {wanted} updated, {ready} ready"
 
 
 @checker(
     "resources_ex2",
     hints=(
-        "The Guaranteed class is for Pods whose every container asks for exactly what it may use, for both "
-        "CPU and memory.",
-        "Lesson 17, 'QoS classes: who goes first when memory runs out': requests and limits for cpu and "
-        "memory, each limit equal to its request; the class is fixed when the Pod is created (status.qosClass "
-        "shows it), so `delete` and create the Pod again after a change.",
-        "kds.apply(kds.manifests.pod('reserved', kds.manifests.BUSYBOX_IMAGE, ['sleep', '3600'], "
-        "resources={'requests': {'cpu': '100m', 'memory': '32Mi'}, 'limits': {'cpu': '100m', 'memory': '32Mi'}})), "
-        "then `kubectl get pod reserved -o jsonpath='{.status.qosClass}' -n $namespace`",
+        "A Pod is in the Guaranteed class when every container asks for exactly what it may use, for CPU and "
+        "for memory alike; changing a Deployment's template replaces its Pods.",
+        "Lesson 17, 'QoS classes': requests and limits for cpu and memory, each limit equal to its request; in a "
+        "terminal, the `set resources` verb changes them on a Deployment, and `rollout status` waits for the new "
+        "Pods.",
+        "`kubectl set resources deployment/churn-api -n $namespace --requests=cpu=250m,memory=300Mi "
+        "--limits=cpu=250m,memory=300Mi`, then `kubectl rollout status deployment/churn-api -n $namespace` "
+        "and `kubectl get pods -n $namespace -o custom-columns=NAME:.metadata.name,QOS:.status.qosClass`",
     ),
 )
 def resources_ex2() -> Iterator[Item]:
-    """Check that the Pod `reserved` is running in the Guaranteed QoS class.
+    """Check that the Deployment `churn-api` asks for CPU and memory with limits equal to requests, and runs Guaranteed.
 
     Examples:
         >>> check("resources_ex2")  # doctest: +SKIP
         ✔ Well done: resources_ex2 passes.
-          ✔ its QoS class is Guaranteed
+          ✔ there is a Deployment named churn-api in lesson-resources-ex
     """
-    pod = read_or_none(core().read_namespaced_pod, "reserved")
-    yield pod is not None, f"there is a Pod named reserved in {effective_namespace()}"
-    if pod is None:
+    deploy = read_or_none(apps().read_namespaced_deployment, "churn-api")
+    yield deploy is not None, f"there is a Deployment named churn-api in {effective_namespace()}"
+    if deploy is None:
         return
-    qos, phase = pod.status.qos_class, pod.status.phase
-    yield qos == "Guaranteed", "its QoS class is Guaranteed" + ("" if qos == "Guaranteed" else f" (it is {qos})")
-    yield phase == "Running", "it is Running" + ("" if phase == "Running" else f" (it is {phase})")
+    container = deploy.spec.template.spec.containers[0]
+    for resource in ("cpu", "memory"):
+        request = memory_of(container.resources, "requests", resource)
+        limit = memory_of(container.resources, "limits", resource)
+        yield item(
+            request is not None and limit is not None and quantity(request) == quantity(limit),
+            f"its template asks for {resource} with a limit equal to the request",
+            f"request {request or 'none'}, limit {limit or 'none'}",
+        )
+    done, seen = _rolled_out(deploy)
+    if not done:
+        pods = core().list_namespaced_pod(
+            effective_namespace(), label_selector="app=churn-api", _request_timeout=TIMEOUT
+        ).items
+        reasons = termination_reasons(pods)
+        seen += f"; its Pods stopped with {', '.join(dict.fromkeys(reasons))}" if reasons else ""
+    yield item(done, "the rollout finished: every replica runs the new template and is ready", seen)
+    if not done:
+        return
+    pods = core().list_namespaced_pod(effective_namespace(), label_selector="app=churn-api", _request_timeout=TIMEOUT)
+    running = [pod for pod in pods.items if pod.status.phase == "Running" and not pod.metadata.deletion_timestamp]
+    classes = sorted({pod.status.qos_class or "unknown" for pod in running})
+    yield item(bool(running) and classes == ["Guaranteed"], "its running Pods are in the QoS class Guaranteed",
+               f"they are {', '.join(classes) or 'not running'}")  # fmt: skip
+
+
+@checker(
+    "resources_ex3",
+    hints=(
+        "The logs of a killed program often say nothing: what stopped it is recorded by Kubernetes, in the "
+        "state of its container.",
+        "Lesson 17, 'pandas at its memory limit': `describe` the Job's Pod (State, Reason, Exit Code, Limits); "
+        "a Job's Pod template cannot change, so get its YAML, fix it, delete the Job and apply the fixed YAML.",
+        "`kubectl describe pod -l job-name=scoring -n $namespace` shows OOMKilled; raise the memory limit and "
+        "request in the SCORING YAML (for example to 256Mi), then `kubectl delete job scoring -n $namespace`, "
+        "kds.apply(SCORING) and kds.wait('job/scoring', for_='condition=Complete', timeout=120)",
+    ),
+)
+def resources_ex3() -> Iterator[Item]:
+    """Check that the Job `scoring` completed its scoring run with more memory than it failed with.
+
+    Examples:
+        >>> check("resources_ex3")  # doctest: +SKIP
+        ✔ Well done: resources_ex3 passes.
+          ✔ there is a Job named scoring in lesson-resources-ex
+    """
+    job = read_or_none(batch().read_namespaced_job, "scoring")
+    yield job is not None, f"there is a Job named scoring in {effective_namespace()}"
+    if job is None:
+        return
+    container = job.spec.template.spec.containers[0]
+    limit = memory_of(container.resources, "limits")
+    raised = limit is not None and quantity(limit) > quantity(SCORING_LIMIT)
+    yield item(raised, "its memory limit is higher than the one it kept failing with", f"it is {limit or 'unset'}")
+    if limit is not None:
+        yield (
+            quantity(limit) <= quantity(MAX_JOB_MEMORY),
+            f"the limit asks for what the job needs, at most {MAX_JOB_MEMORY}, not the whole node",
+        )
+    done = list(_completed_items(job))
+    yield from done
+    if not done[-1][0]:
+        return
+    printed = _done_log("scoring")
+    if printed is None:
+        yield False, "the Pod that completed the Job is still there to show its logs (it is gone: run the Job again)"
+        return
+    yield item(bool(SCORED.search(printed)), f"its logs show the day's scores ('scored 200 customers for {SCORING_DAY}: ...')",
+               "they do not: does it still run python -m churn.score?")  # fmt: skip

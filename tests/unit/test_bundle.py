@@ -14,9 +14,9 @@ from kdsutils.errors import KdsError
 
 
 def test_bundle_readme_lists_images_and_missing() -> None:
-    text = bundle_readme(["kds/", "images/busybox-1.35.tar"], ["docker.io/kds/python-ds:2026.11"])
+    text = bundle_readme(["kds/", "images/busybox-1.35.tar"], ["kds.invalid/python-ds:2026.12"])
     assert "    images/busybox-1.35.tar" in text
-    assert "- docker.io/kds/python-ds:2026.11" in text
+    assert "- kds.invalid/python-ds:2026.12" in text
     assert "Not included: Python packages" in text
 
 

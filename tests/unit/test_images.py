@@ -61,3 +61,13 @@ def test_an_unknown_image_name_lists_the_known_ones() -> None:
     with pytest.raises(KdsError, match="no course image 'pyhton-ds'") as caught:
         images.reference("pyhton-ds")
     assert "python-ds" in caught.value.fix
+
+
+def test_course_charts_name_course_images_by_their_current_tag() -> None:
+    import yaml
+
+    tags = {f"{images.REGISTRY}/{i.name}": i.tag for i in images.course_images()}
+    for values in sorted((images.REPO_ROOT / "charts").glob("*/values.yaml")):
+        image = yaml.safe_load(values.read_text()).get("image") or {}
+        if image.get("repository") in tags:
+            assert str(image.get("tag")) == tags[image["repository"]], f"{values}: bump the tag to match images/"
