@@ -22,7 +22,7 @@ from kdsutils._run import run
 from kdsutils.errors import CommandError, KdsError
 from kdsutils.images import REGISTRY
 from kdsutils.kube import effective_namespace
-from kdsutils.resources import object_ref
+from kdsutils.resources import echo, object_ref
 
 COURSE_REGISTRY = f"{REGISTRY}/"
 PULL_REASONS = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
@@ -1014,7 +1014,13 @@ def diagnose(kind: str, name: str | None = None, *, namespace: str | None = None
 
     Examples:
         >>> print(diagnose("pod/trainer", namespace="lesson-debugging"))  # doctest: +SKIP
+        $ kubectl describe pod/trainer -n lesson-debugging    # diagnose reads the same, and the last log lines
         Pod trainer is not working: container trainer cannot start: image kds.invalid/pyton-ds:2026.12 ...
     """
     kind, name = object_ref(kind, name)
-    return explain(fetch(kind, name, namespace=effective_namespace(namespace)))
+    ns = effective_namespace(namespace)
+    if _normalize(kind) == "release":
+        echo(["helm", "status", name, "-n", ns], "diagnose reads this, its Pods, their events and logs")
+    else:
+        echo(["kubectl", "describe", f"{kind}/{name}", "-n", ns], "diagnose reads the same, and the last log lines")
+    return explain(fetch(kind, name, namespace=ns))

@@ -81,7 +81,7 @@ def object_ref(kind: str, name: str | None = None) -> tuple[str, str]:
 _echoing = contextvars.ContextVar("echoing", default=True)
 
 
-def _echo(args: list[str], note: str = "") -> None:
+def echo(args: list[str], note: str = "") -> None:
     """Print the command as a learner would type it at a terminal (unless `quietly`)."""
     if _echoing.get():
         print(f"$ {shlex.join(args)}" + (f"    # {note}" if note else ""))
@@ -208,10 +208,11 @@ def apply(obj: Manifest, *, namespace: str | None = None, timeout: float = 60) -
     source = str(obj) if isinstance(obj, Path) or (isinstance(obj, str) and _is_path(obj)) else "-"
     reports = []
     for ns, group in groups.items():
-        args = ["kubectl", "apply", "-n", ns, "-f", source]
-        _echo(args, "the YAML on standard input" if source == "-" else "")
+        scoped = any(str(doc.get("kind", "")).lower() not in _CLUSTER_SCOPED for doc in group)
+        args = ["kubectl", "apply", *(["-n", ns] if scoped else []), "-f", source]
+        echo(args, "the YAML on standard input" if source == "-" else "")
         proc = run(
-            _in_context([*args[:-1], "-"], context),
+            _in_context(["kubectl", "apply", "-n", ns, "-f", "-"], context),
             input=yaml.safe_dump_all([dict(doc) for doc in group], sort_keys=False),
             timeout=timeout,
             fix="read the server's reason above; `kubectl explain <kind>.spec` documents every field",
@@ -256,7 +257,7 @@ def delete(
         args.append("--wait=false")
     if ignore_not_found:
         args.append("--ignore-not-found")
-    _echo(args)
+    echo(args)
     fix = f"check the type and the name with `kubectl get {kind} -n {ns}`"
     proc = run(_in_context([*args, "--wait=false"] if wait else args, context), timeout=timeout, fix=fix)
     if wait:
@@ -313,7 +314,7 @@ def get(
     args = ["kubectl", "get", kind, *([name] if name else []), *_namespace_flag(kind, ns)]
     if selector:
         args += ["-l", selector]
-    _echo(args)
+    echo(args)
     fix = f"check the type with `kubectl api-resources`, the name with `kubectl get {kind}`"
     proc = run(args, timeout=timeout, fix=fix)
     if as_frame:
@@ -360,18 +361,17 @@ def logs(
         "a container that has not started has no logs yet: look at its events "
         f"(`kubectl events -n {ns} --for {name if '/' in name else 'pod/' + name}`), or wait for it first"
     )
-    _echo(args)
+    echo(args)
     return Text(run(args, timeout=timeout, fix=fix).stdout.rstrip("\n"))
 
 
-def events(*, namespace: str | None = None, for_: str | None = None, timeout: float = 60, echo: bool = True) -> Text:
+def events(*, namespace: str | None = None, for_: str | None = None, timeout: float = 60) -> Text:
     """Return the namespace's recent events, oldest first, as `kubectl events` does.
 
     Args:
         namespace: The namespace (default: the lesson's).
         for_: Only the events of one object, as ``kind/name`` (``pod/hello``).
         timeout: Seconds before giving up.
-        echo: Print the kubectl command first.
 
     Examples:
         >>> events(for_="pod/hello")  # doctest: +SKIP
@@ -383,8 +383,7 @@ def events(*, namespace: str | None = None, for_: str | None = None, timeout: fl
     args = ["kubectl", "events", "-n", ns]
     if for_:
         args += ["--for", for_]
-    if echo:
-        _echo(args)
+    echo(args)
     proc = run(args, timeout=timeout)
     return Text(proc.stdout.rstrip() or proc.stderr.strip())
 
@@ -420,7 +419,7 @@ def exec(
     if container:
         args += ["-c", container]
     args += ["--", *command]
-    _echo(args)
+    echo(args)
     proc = run(_in_context(args, context), timeout=timeout, fix="the Pod must be Running and have that program")
     return Text(proc.stdout.rstrip("\n"))
 
@@ -577,7 +576,8 @@ def _recent_events(res: Resource, name: str, ns: str | None, obj: dict[str, Any]
         return ""
     workload = _field(obj, "spec.template") is not None
     try:
-        table = events(namespace=ns, for_=None if workload else f"{res.kind.lower()}/{name}", timeout=15, echo=False)
+        with quietly():
+            table = events(namespace=ns, for_=None if workload else f"{res.kind.lower()}/{name}", timeout=15)
     except KdsError as exc:
         return f"\nEvents could not be read: {exc.message}"
     lines = table.splitlines()
@@ -667,7 +667,7 @@ def wait(
     kind, name = object_ref(kind, name)
     ns = effective_namespace(namespace)
     _condition(for_, "")  # refuse a form kubectl does not take before printing it
-    _echo(["kubectl", "wait", f"{kind}/{name}", f"--for={for_}", *_namespace_flag(kind, ns), f"--timeout={timeout:g}s"])
+    echo(["kubectl", "wait", f"{kind}/{name}", f"--for={for_}", *_namespace_flag(kind, ns), f"--timeout={timeout:g}s"])
     return _wait_for(kind, name, for_, ns, timeout)
 
 
@@ -695,7 +695,7 @@ def rollout_status(
     """
     kind, name = object_ref(kind, name)
     ns = effective_namespace(namespace)
-    _echo(["kubectl", "rollout", "status", f"{kind}/{name}", "-n", ns, f"--timeout={timeout:g}s"])
+    echo(["kubectl", "rollout", "status", f"{kind}/{name}", "-n", ns, f"--timeout={timeout:g}s"])
     _wait_for(kind, name, _ROLLOUT, ns, timeout)
     return Text(f'{_resource(kind).kind.lower()} "{name}" successfully rolled out')
 
@@ -760,7 +760,8 @@ def port_forward(
 ) -> Iterator[str]:
     """Forward a local port to a Pod or Service while the `with` block runs.
 
-    Runs `kubectl port-forward` in the background, like a second terminal would. kubectl
+    Prints and runs `kubectl port-forward` in the background, like a second terminal would
+    (``:80`` lets kubectl pick a free local port). kubectl
     gives up after the first connection that fails (for example, to a server that is still
     starting); this helper then starts it again on the same port, so the URL keeps working.
 
@@ -794,6 +795,7 @@ def port_forward(
     def command(port: int | None) -> list[str]:
         return ["kubectl", "port-forward", target, f"{port or ''}:{remote_port}", "-n", ns, "--address", "127.0.0.1"]
 
+    echo(command(local_port)[:-2], "runs in the background while the with-block runs")
     proc, port, lines = _launch(command(local_port), timeout)
     current = {"proc": proc}
     lock = threading.Lock()

@@ -70,7 +70,7 @@ def _waiting(job: client.V1Job) -> str:
 
 
 def _completed(job: client.V1Job, *, why: bool = True) -> Item:
-    seen = _waiting(job) if why else "it has not, yet"
+    seen = _waiting(job) if why else "not yet"
     return item(bool(job.status.succeeded), "it has completed", seen)
 
 

@@ -23,11 +23,11 @@ from kdsutils.checks._kit import (
 from kdsutils.kube import effective_namespace
 
 #: How many customers the Job `crunch` of resources_ex1 trains on (``python -m churn.train --rows``).
-CRUNCH_ROWS = 1_600_000
+CRUNCH_ROWS = 3_000_000
 #: The largest memory limit resources_ex1 and resources_ex3 accept: enough for the job, not the whole node.
 MAX_JOB_MEMORY = "2Gi"
 #: The memory limit the scoring Job of resources_ex3 kept failing with.
-SCORING_LIMIT = "100Mi"
+SCORING_LIMIT = "80Mi"
 #: The day the scoring Job of resources_ex3 scores, and what it prints once it has done so.
 SCORING_DAY = "2026-12-01"
 SCORED = re.compile(rf"^scored 200 customers for {SCORING_DAY}: \d+ likely to churn", re.MULTILINE)
@@ -52,8 +52,8 @@ def rows_of(container: client.V1Container) -> int | None:
     """Return the rows a churn.train container asks for (``--rows N``, ``--rows=N`` or ``$ROWS``), or None (pure).
 
     Examples:
-        >>> rows_of(client.V1Container(name="t", command=["python", "-m", "churn.train", "--rows", "1600000"]))
-        1600000
+        >>> rows_of(client.V1Container(name="t", command=["python", "-m", "churn.train", "--rows", "3000000"]))
+        3000000
         >>> rows_of(client.V1Container(name="t", env=[client.V1EnvVar(name="ROWS", value="5000")]))
         5000
         >>> rows_of(client.V1Container(name="t", command=["python", "-m", "churn.train"])) is None
@@ -118,7 +118,8 @@ def _completed_items(job: client.V1Job) -> Iterator[Item]:
             stopped = ", ".join(dict.fromkeys(reasons)) or "an error"
             yield False, f"the Job completed (it failed: its Pod stopped with {stopped}; `kubectl describe` shows why)"
         else:
-            yield False, f"the Job completed (it is still running: wait with kds.wait('job/{name}', for_='condition=Complete'))"
+            wait = f"kds.wait('job/{name}', for_='condition=Complete')"
+            yield False, f"the Job completed (it is still running: wait with {wait})"
         return
     yield True, "the Job completed"
 
@@ -138,8 +139,9 @@ def _done_log(name: str) -> str | None:
         "Job's Pod template cannot change, so `delete` the Job, then create it again with resources= holding "
         "the same memory under requests and limits (at most 2Gi).",
         "`kubectl delete job crunch -n $namespace`, then kds.apply(kds.manifests.job('crunch', "
-        "kds.manifests.PYTHON_DS_IMAGE, ['python', '-m', 'churn.train', '--rows', '1600000'], "
-        "resources={'requests': {'memory': '1Gi', 'cpu': '500m'}, 'limits': {'memory': '1Gi'}}, backoff_limit=0)) "
+        "kds.manifests.PYTHON_DS_IMAGE, ['python', '-m', 'churn.train', '--rows', '3000000'], "
+        "resources={'requests': {'memory': '1536Mi', 'cpu': '500m'}, 'limits': {'memory': '1536Mi'}}, "
+        "backoff_limit=0)) "
         "and kds.wait('job/crunch', for_='condition=Complete', timeout=180)",
     ),
 )
@@ -224,16 +226,13 @@ def resources_ex2() -> Iterator[Item]:
             f"request {request or 'none'}, limit {limit or 'none'}",
         )
     done, seen = _rolled_out(deploy)
+    pods = core().list_namespaced_pod(effective_namespace(), label_selector="app=churn-api", _request_timeout=TIMEOUT)
     if not done:
-        pods = core().list_namespaced_pod(
-            effective_namespace(), label_selector="app=churn-api", _request_timeout=TIMEOUT
-        ).items
-        reasons = termination_reasons(pods)
+        reasons = termination_reasons(pods.items)
         seen += f"; its Pods stopped with {', '.join(dict.fromkeys(reasons))}" if reasons else ""
     yield item(done, "the rollout finished: every replica runs the new template and is ready", seen)
     if not done:
         return
-    pods = core().list_namespaced_pod(effective_namespace(), label_selector="app=churn-api", _request_timeout=TIMEOUT)
     running = [pod for pod in pods.items if pod.status.phase == "Running" and not pod.metadata.deletion_timestamp]
     classes = sorted({pod.status.qos_class or "unknown" for pod in running})
     yield item(bool(running) and classes == ["Guaranteed"], "its running Pods are in the QoS class Guaranteed",
@@ -243,10 +242,10 @@ def resources_ex2() -> Iterator[Item]:
 @checker(
     "resources_ex3",
     hints=(
-        "The logs of a killed program often say nothing: what stopped it is recorded by Kubernetes, in the "
-        "state of its container.",
-        "Lesson 17, 'pandas at its memory limit': `describe` the Job's Pod (State, Reason, Exit Code, Limits); "
-        "a Job's Pod template cannot change, so get its YAML, fix it, delete the Job and apply the fixed YAML.",
+        "When a program's logs say nothing, Kubernetes still records why its container stopped: in the state "
+        "of the container, for every attempt.",
+        "Lesson 17, 'pandas at its memory limit': `describe` the Job's Pods (State, Reason, Exit Code, Limits); "
+        "a Job's Pod template cannot change, so fix the YAML, delete the Job and apply the fixed YAML.",
         "`kubectl describe pod -l job-name=scoring -n $namespace` shows OOMKilled; raise the memory limit and "
         "request in the SCORING YAML (for example to 256Mi), then `kubectl delete job scoring -n $namespace`, "
         "kds.apply(SCORING) and kds.wait('job/scoring', for_='condition=Complete', timeout=120)",
@@ -254,6 +253,8 @@ def resources_ex2() -> Iterator[Item]:
 )
 def resources_ex3() -> Iterator[Item]:
     """Check that the Job `scoring` completed its scoring run with more memory than it failed with.
+
+    Until the Job is changed, the check says only that it fails: finding why is the exercise.
 
     Examples:
         >>> check("resources_ex3")  # doctest: +SKIP
@@ -264,22 +265,24 @@ def resources_ex3() -> Iterator[Item]:
     yield job is not None, f"there is a Job named scoring in {effective_namespace()}"
     if job is None:
         return
-    container = job.spec.template.spec.containers[0]
-    limit = memory_of(container.resources, "limits")
+    limit = memory_of(job.spec.template.spec.containers[0].resources, "limits")
     raised = limit is not None and quantity(limit) > quantity(SCORING_LIMIT)
+    if not raised and job.status and job.status.failed and not job.status.succeeded:
+        yield False, "the Job completed (it still fails as it did: find out why with kubectl)"
+        return
+    done = list(_completed_items(job))
+    yield from done
     yield item(raised, "its memory limit is higher than the one it kept failing with", f"it is {limit or 'unset'}")
     if limit is not None:
         yield (
             quantity(limit) <= quantity(MAX_JOB_MEMORY),
             f"the limit asks for what the job needs, at most {MAX_JOB_MEMORY}, not the whole node",
         )
-    done = list(_completed_items(job))
-    yield from done
     if not done[-1][0]:
         return
     printed = _done_log("scoring")
     if printed is None:
         yield False, "the Pod that completed the Job is still there to show its logs (it is gone: run the Job again)"
         return
-    yield item(bool(SCORED.search(printed)), f"its logs show the day's scores ('scored 200 customers for {SCORING_DAY}: ...')",
-               "they do not: does it still run python -m churn.score?")  # fmt: skip
+    scored = f"its logs show the day's scores ('scored 200 customers for {SCORING_DAY}: ...')"
+    yield item(bool(SCORED.search(printed)), scored, "they do not: does it still run python -m churn.score?")

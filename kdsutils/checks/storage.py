@@ -189,7 +189,8 @@ def storage_ex1() -> Iterator[Item]:
     yield item(on_claim, f"writer saved the model under {saved_under}, on the claim", seen)
     scores = SCORES.search(wrote)
     c_ok = scores is not None and float(scores.group(1)) == float(WRITER_C)
-    yield item(c_ok, f"writer trained with --c {WRITER_C}", f"it printed c={scores.group(1)}" if scores else "no scores")
+    seen = f"it printed c={scores.group(1)}" if scores else "its logs show no scores"
+    yield item(c_ok, f"writer trained with --c {WRITER_C}", seen)
     if not (on_claim and c_ok):
         return
     assert saved is not None and scores is not None
@@ -219,7 +220,8 @@ def storage_ex1() -> Iterator[Item]:
         "-n $namespace -- python -m churn.serve --model /models/churn.joblib > churn-api.yaml`; add under the "
         "container `volumeMounts: [{name: models, mountPath: /models}]` and under the Pod spec "
         "`volumes: [{name: models, persistentVolumeClaim: {claimName: models}}]`; then "
-        "`kubectl apply -f churn-api.yaml -n $namespace` and `kubectl rollout status deployment/churn-api -n $namespace`",
+        "`kubectl apply -f churn-api.yaml -n $namespace` and "
+        "`kubectl rollout status deployment/churn-api -n $namespace`",
     ),
 )
 def storage_ex2() -> Iterator[Item]:
@@ -253,8 +255,8 @@ def storage_ex2() -> Iterator[Item]:
     if not ready:
         return
     loaded = LOADED_FROM.search(pod_log(ready[0].metadata.name))
-    yield item(loaded is not None and loaded.group(1) == wanted, f"its logs say 'loaded the model from {wanted}'",
-               "it trained a model of its own at start instead" if loaded is None else f"it loaded {loaded.group(1)}")  # fmt: skip
+    seen = "it trained a model of its own at start instead" if loaded is None else f"it loaded {loaded.group(1)}"
+    yield item(loaded is not None and loaded.group(1) == wanted, f"its logs say 'loaded the model from {wanted}'", seen)
 
 
 @checker(

@@ -244,7 +244,7 @@ def yaml_ex4() -> Iterator[Item]:
 @checker(
     "yaml_ex5",
     hints=(
-        "A selector finds a Pod only when one of its labels matches exactly; look at the labels the runs really carry.",
+        "The colleague's command found two of the three runs: ask the cluster what sets the third apart.",
         "Lesson 12, 'Labels and selectors': `get pods --show-labels` shows every label of every Pod. Compare "
         "the three runs, mend sweep.yaml, look with `diff -f`, then `apply -f` (labels may change in place).",
         "in sweep.yaml, train-c01 is labelled experiment: c_sweep: make it c-sweep, then "

@@ -40,7 +40,9 @@ def _folder(parent: Path, train: str, *extra: str) -> Path:
     return folder
 
 
-def test_a_folder_is_built_loaded_and_runs_as_a_job(ns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_is_built_loaded_and_runs_as_a_job(
+    ns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     token = uuid.uuid4().hex[:12]
     folder = _folder(tmp_path, f"TOKEN = {token!r}\n{TRAIN}")
 
@@ -58,7 +60,7 @@ def test_a_folder_is_built_loaded_and_runs_as_a_job(ns: str, tmp_path: Path, cap
     assert policy == "IfNotPresent", "a versioned tag is used from the node's own store, never downloaded"
 
 
-def test_a_failing_run_line_is_a_build_error_that_names_it(tmp_path: Path) -> None:
+def test_a_failing_run_line_is_a_build_error_that_names_it(cluster: str, tmp_path: Path) -> None:
     marker = f"no-such-step-{uuid.uuid4().hex[:8]}"
     folder = _folder(tmp_path, "print('never runs')\n", f'RUN python -c "raise SystemExit(\'{marker}\')"')
 

@@ -98,7 +98,7 @@ def _(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     return {}
 
 
-@half("build_ex3", says="it has completed (it has not, yet)")
+@half("build_ex3", says="it has completed (not yet)")
 def build_ex3_still_pulling_latest(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     image = "kds.invalid/nightly-train"
     fake.add(_job("nightly-train", image, succeeded=None))
