@@ -134,6 +134,10 @@ def plan(
         [*buildah, "bud", "--pull=never", "--isolation", "chroot", "--quiet", "--tag", ref, str(context)],
         [*buildah, "push", "--quiet", ref, f"docker-archive:{archive}:{ref}"],
         [str(cached_binary("ctr")), "--address", str(socket), "-n", "k8s.io", "images", "import", str(archive)],
+        # The node holds the image now; buildah's copy (a full file tree per image with the vfs driver,
+        # hundreds of MB) goes, and so do earlier builds of the same name. The course bases stay.
+        [*buildah, "rmi", "--force", ref],
+        [*buildah, "rmi", "--prune"],
     ]
 
 

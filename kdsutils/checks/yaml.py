@@ -190,7 +190,8 @@ def yaml_ex3() -> Iterator[Item]:
 @checker(
     "yaml_ex4",
     hints=(
-        "kubectl can write a manifest for you without creating anything; a shell sends that text into a file.",
+        "You need not type the YAML: a dry run writes a manifest without creating anything, and a shell "
+        "sends text into a file.",
         "Lesson 11, 'Writing a Pod down', and lesson 12, 'Anatomy of a manifest': the `run` verb with "
         "--dry-run=client -o yaml prints a Pod's YAML; `>` saves it; add the labels under metadata.labels "
         "(the --labels flag of `run` does it too), then `apply -f` the file.",

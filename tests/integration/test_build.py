@@ -68,4 +68,5 @@ def test_a_failing_run_line_is_a_build_error_that_names_it(cluster: str, tmp_pat
         build(folder, tag="kds.invalid/kds-test-build:broken")
     assert "Building kds.invalid/kds-test-build:broken failed" in caught.value.message
     assert marker in caught.value.message, "the output of the failing RUN line is shown"
+    assert "RUN python -c" in caught.value.message, "the failing line itself is named"
     assert "RUN line" in caught.value.fix

@@ -300,7 +300,7 @@ def _(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     return {}
 
 
-@half("services_ex4", says="where the server listens (2 ready endpoint(s), on port(s) 80)")
+@half("services_ex4", says="its ready endpoints take requests on the port the server listens on (they do not)")
 def services_ex4_as_it_was_left(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     fake.add(_service("churn-lb", {"app": "churn-api"}, target_port=80), _endpoints("churn-lb", 2, port=80))
     fake.add(_client("lb-client", ["wget", "-qO-", "http://churn-lb/health"], phase="Failed"))
@@ -322,6 +322,12 @@ def services_ex4_port_changed_instead(fake: FakeCluster, monkeypatch: pytest.Mon
 @half("services_ex4", says="a Pod named lb-client has called http://churn-lb/health")
 def services_ex4_no_request_yet(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     fake.delete("pod", "lb-client")
+    return {}
+
+
+@half("services_ex4", says="its ready endpoints take requests on the port the server listens on (it has no ready")
+def services_ex4_no_ready_endpoint(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+    fake.add(_endpoints("churn-lb", 0, not_ready=2))
     return {}
 
 

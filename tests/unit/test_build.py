@@ -73,6 +73,7 @@ def test_local_plan_builds_with_buildah_offline_and_imports_into_containerd(tmp_
     assert "bud" in bud and "--pull=never" in bud and bud[-1] == "t"
     assert commands[2][-1] == f"docker-archive:{tmp_path / 'out.tar'}:kds.invalid/t:1"
     assert commands[3][-4:] == ["k8s.io", "images", "import", str(tmp_path / "out.tar")]
+    assert commands[4][-3:] == ["rmi", "--force", "kds.invalid/t:1"] and commands[5][-2:] == ["rmi", "--prune"]
 
 
 def test_a_missing_folder_or_dockerfile_says_what_to_write(tmp_path: Path) -> None:
