@@ -203,7 +203,7 @@ def test_a_broken_module_fails_only_its_own_checks(
         assert "not in your answer" in bad.value.fix
     assert "podz_ex1" not in kit.registry
     assert check("why_ex2", answer=["Dask"]).passed
-    with pytest.raises(KdsError, match=r"did you mean 'pods_ex1' or 'pods_ex2'\?"):
+    with pytest.raises(KdsError, match=r"did you mean 'pods_ex1' or 'pods_ex2'( or 'pods_ex\d')?\?"):
         check("pods_ex")
 
 
@@ -258,8 +258,9 @@ def test_a_bad_hint_level_says_which_levels_there_are(registry: None, level: obj
 
 
 def test_hint_for_a_typo_suggests_the_id() -> None:
-    with pytest.raises(KdsError, match=r"did you mean 'storage_ex1' or 'storage_ex2'\?"):
-        hint("storage_ex3x", 1)
+    with pytest.raises(KdsError, match=r"did you mean ('storage_ex\d'( or )?)+\?") as caught:
+        hint("storage_ex2x", 1)
+    assert "'storage_ex2'" in caught.value.fix
 
 
 @pytest.mark.parametrize("exercise_id", _course_ids())
