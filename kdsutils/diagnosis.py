@@ -427,9 +427,10 @@ def _unschedulable(pod: dict, events: list[dict], pvcs: list[dict]) -> Finding |
                 requests.setdefault(resource, []).append(value)
         asked = ", ".join(f"{r}: {' + '.join(v)}" for r, v in requests.items() if r in short) or "see the spec"
         return Finding(
-            f"the pod cannot be scheduled: no node has enough {' and '.join(dict.fromkeys(short))}",
+            f"the pod cannot be scheduled: no node has enough unreserved {' and '.join(dict.fromkeys(short))}",
             f"the pod requests {asked}\nscheduler: {message}",
-            "lower `resources.requests` to what a node has (`kubectl describe node` shows 'Allocatable'), "
+            "a node's free room is its 'Allocatable' minus what the Pods already there request "
+            "(`kubectl describe node`, 'Allocated resources'): lower `resources.requests` to fit it, "
             "or delete other workloads to free room",
         )
     taint = re.search(r"untolerated taint\(?s?\)? ?(\{[^}]*\})", message)

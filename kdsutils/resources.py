@@ -862,17 +862,18 @@ _CLUSTER_SCOPED = {
 def _with_namespace(args: tuple[str, ...], no_namespace_verbs: set[str]) -> list[str]:
     """Add ``-n <lesson namespace>`` where the learner would type it, before any ``--``."""
     ns = default_namespace()
-    kinds = [word.split("/")[0].split(".")[0] for word in args[1].lower().split(",")] if len(args) > 1 else []
+    cut = args.index("--") if "--" in args else len(args)
+    own = args[:cut]  # what follows `--` is the container's command, not kubectl's flags
+    kinds = [word.split("/")[0].split(".")[0] for word in own[1].lower().split(",")] if len(own) > 1 else []
     if (
         ns is None
-        or not args
-        or args[0] in no_namespace_verbs
-        or any(a.split("=")[0] in ("-n", "--namespace", "-A", "--all-namespaces", "--raw") for a in args)
+        or not own
+        or own[0] in no_namespace_verbs
+        or any(a.split("=")[0] in ("-n", "--namespace", "-A", "--all-namespaces", "--raw") for a in own)
         or any(kind in _CLUSTER_SCOPED for kind in kinds)
     ):
         return list(args)
-    cut = args.index("--") if "--" in args else len(args)
-    return [*args[:cut], "-n", ns, *args[cut:]]
+    return [*own, "-n", ns, *args[cut:]]
 
 
 def _cli(tool: str, args: tuple[str, ...], read_only: set[str], no_namespace: set[str], timeout: float) -> Text:

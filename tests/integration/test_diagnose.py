@@ -104,7 +104,7 @@ def test_too_many_cpus(ns: str) -> None:
     apply(ns, pod("big", container(BUSYBOX, ["sleep", "3600"], resources={"requests": {"cpu": "64"}})))
     d = diagnosed("pod", "big", ns, has("cannot be scheduled"))
     (finding,) = d.findings
-    assert "no node has enough cpu" in finding.problem
+    assert "no node has enough unreserved cpu" in finding.problem
     assert "cpu: 64" in finding.evidence
 
 

@@ -66,7 +66,7 @@ def test_oom_killed_names_the_limit_and_suggests_double() -> None:
 @pytest.mark.parametrize(
     ("fixture", "problem", "evidence"),
     [
-        ("pod-pending-cpu", "no node has enough cpu", "the pod requests cpu: 64"),
+        ("pod-pending-cpu", "no node has enough unreserved cpu", "the pod requests cpu: 64"),
         ("pod-pending-taint", "taint {gpu: true}", "untolerated taint"),
         ("pod-pending-pvc", "PersistentVolumeClaim is not bound", "data: Pending, storageClassName fast"),
     ],

@@ -293,3 +293,10 @@ def test_diff_with_differences_returns_the_diff(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(r, "run", broken)
     with pytest.raises(r.CommandError, match="does not exist"):
         r.kubectl("diff", "-f", "trainer.yaml")
+
+
+def test_flags_after_the_double_dash_belong_to_the_container(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(r, "default_namespace", lambda: "lesson-pods")
+    shown = r._with_namespace(("exec", "web", "--", "ls", "-A"), set())
+    assert shown == ["exec", "web", "-n", "lesson-pods", "--", "ls", "-A"]
+    assert r._with_namespace(("get", "pods", "-A"), set()) == ["get", "pods", "-A"]

@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -94,6 +96,9 @@ def main(argv: list[str] | None = None) -> None:
         model, info = train_small(float(os.environ.get("C", "1.0")))
         print(f"trained a model on {info['trained_at_start_on']} customers at start (c={info['c']:g})", flush=True)
     server = ThreadingHTTPServer(("0.0.0.0", args.port), make_handler(model, info, args.threshold_file))
+    # As a container's first process, Python ignores SIGTERM unless told: stop at once when
+    # Kubernetes asks, instead of being killed after the grace period.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"serving on port {args.port}: GET /health, POST /predict", flush=True)
     server.serve_forever()
 
