@@ -14,6 +14,7 @@ either backend (pure, unit-tested); `build` runs them.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import tempfile
@@ -152,17 +153,26 @@ def _backend_of(context_name: str) -> str:
     )
 
 
-def _local_steps(context: Path, ref: str, work: Path) -> list[list[str]]:
-    """The local engine's commands: pull into buildah the course bases it does not hold yet."""
+def _local_steps(context: Path, ref: str, work: Path) -> tuple[list[list[str]], Path, dict[str, str]]:
+    """The local engine's commands, the record of buildah's course bases, and that record once they run.
+
+    A base is pulled into buildah when it is missing or came from an older build of the course
+    image (the record names the archive each one came from), so your image never starts from a
+    stale copy.
+    """
     from kdsutils.cluster import local
     from kdsutils.cluster.local import images as engine_images
 
     store = cache_dir() / "buildah"
+    record = store / "bases.json"
+    pulled = json.loads(record.read_text()) if record.is_file() else {}
     held = run(["buildah", "--root", str(store / "root"), "--runroot", str(store / "run"), "--storage-driver",
                 "vfs", "images", "--format", "{{.Name}}:{{.Tag}}"], check=False, timeout=120).stdout.split()
-    bases = [engine_images.archive(i.name) for i in course_images() if i.ref not in held]
-    return plan(context, ref, "local", store=store, bases=bases, archive=work / "image.tar",
-                socket=local.containerd_socket())
+    archives = {image.ref: engine_images.archive(image.name) for image in course_images()}
+    bases = [path for ref, path in archives.items() if ref not in held or pulled.get(ref) != path.name]
+    steps = plan(context, ref, "local", store=store, bases=bases, archive=work / "image.tar",
+                 socket=local.containerd_socket())
+    return steps, record, {ref: path.name for ref, path in archives.items()}
 
 
 def build(path: str | Path, *, tag: str, progress: Progress = print) -> str:
@@ -207,7 +217,11 @@ def build(path: str | Path, *, tag: str, progress: Progress = print) -> str:
         progress(f"$ {shlex.join(command)}")
     cache_dir().mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
-        steps = _local_steps(context, ref, Path(tmp)) if backend == "local" else plan(context, ref, "kind")
+        record, pulled = None, {}
+        if backend == "local":
+            steps, record, pulled = _local_steps(context, ref, Path(tmp))
+        else:
+            steps = plan(context, ref, "kind")
         for command in steps:
             try:
                 run(command, timeout=1800)
@@ -217,5 +231,7 @@ def build(path: str | Path, *, tag: str, progress: Progress = print) -> str:
                     fix="read the error above: a failing RUN line shows its own output; fix the Dockerfile or "
                     "your code, then build again",
                 ) from None
+    if record is not None:
+        record.write_text(json.dumps(pulled, indent=2))
     progress(f"{ref} is in the cluster (node {NODE}): use it as a container's image")
     return ref
