@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _kill(name: str) -> int:
-    comp = next(c for c in local.components(local.state_dir(), local.run_dir()) if c.name == name)
+    comp = next(c for c in local.components(local.state_dir()) if c.name == name)
     pid = local.running_pid(local.state_dir(), comp)
     assert pid is not None, f"{name} is not running"
     os.kill(pid, signal.SIGKILL)

@@ -28,7 +28,19 @@ from kdsutils.manifests import (
     secret,
     service,
 )
-from kdsutils.resources import apply, delete, events, exec, get, helm, kubectl, logs, port_forward, wait
+from kdsutils.resources import (
+    apply,
+    delete,
+    events,
+    exec,
+    get,
+    helm,
+    kubectl,
+    logs,
+    port_forward,
+    rollout_status,
+    wait,
+)
 from kdsutils.widgets import _LiveView, watch
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
@@ -218,7 +230,9 @@ def test_wait_for_ready_phase_and_jsonpath(ns: str) -> None:
     apply(pod("sleeper", BUSYBOX_IMAGE, SLEEP), namespace=ns)
     assert wait("pod", "sleeper", for_="condition=Ready", namespace=ns, timeout=90) == "pod/sleeper condition met"
     assert _kubectl_json("get", "pod", "sleeper", "-n", ns)["status"]["phase"] == "Running"
-    assert wait("pods", "sleeper", for_="phase=Running", namespace=ns, timeout=10) == "pod/sleeper condition met"
+    assert wait("pods/sleeper", for_="jsonpath={.status.phase}=Running", namespace=ns, timeout=10) == (
+        "pod/sleeper condition met"
+    )
     assert wait("po", "sleeper", for_="jsonpath={.status.podIP}", namespace=ns, timeout=10)
 
 
@@ -251,17 +265,17 @@ def test_wait_timeout_reports_status_and_events(ns: str) -> None:
 
 def test_wait_complete_for_jobs_and_a_failed_job_stops_the_wait_at_once(ns: str) -> None:
     apply(job("ok", BUSYBOX_IMAGE, ["echo", "done"]), namespace=ns)
-    assert wait("job", "ok", for_="complete", namespace=ns, timeout=90) == "job.batch/ok condition met"
+    assert wait("job", "ok", for_="condition=Complete", namespace=ns, timeout=90) == "job.batch/ok condition met"
     apply(job("broken", BUSYBOX_IMAGE, ["sh", "-c", "exit 3"], backoff_limit=0), namespace=ns)
     started = time.monotonic()
     with pytest.raises(KdsError, match="Job broken failed: BackoffLimitExceeded"):
-        wait("job", "broken", for_="complete", namespace=ns, timeout=120)
+        wait("job/broken", for_="condition=Complete", namespace=ns, timeout=120)
     assert time.monotonic() - started < 60
 
 
 def test_wait_rollout_waits_for_every_replica(ns: str) -> None:
     apply(deployment("web", BUSYBOX_IMAGE, SLEEP, replicas=2), namespace=ns)
-    assert wait("deploy", "web", for_="rollout", namespace=ns, timeout=120) == "deployment.apps/web condition met"
+    assert rollout_status("deploy/web", namespace=ns, timeout=120) == 'deployment "web" successfully rolled out'
     assert _kubectl_json("get", "deployment", "web", "-n", ns)["status"]["readyReplicas"] == 2
     frame = get("pods", namespace=ns, selector="app=web", as_frame=True)
     assert frame["READY"].tolist() == ["1/1", "1/1"]
@@ -313,7 +327,7 @@ def test_logs_of_a_container_that_never_started_explain_why(ns: str) -> None:
     )
     with pytest.raises(CommandError, match="waiting to start") as caught:
         logs("missing", namespace=ns)
-    assert "wait('pod', 'missing'" in str(caught.value)
+    assert f"kubectl events -n {ns} --for pod/missing" in str(caught.value)
 
 
 def test_events_of_the_namespace_or_of_one_object(ns: str) -> None:
@@ -362,7 +376,7 @@ def test_port_forward_reaches_a_service_and_closes_after_the_block(ns: str) -> N
         [deployment("web", PYTHON_DS_IMAGE, SERVE, ports=[8000]), service("web", port=80, target_port=8000)],
         namespace=ns,
     )
-    wait("deployment", "web", for_="rollout", namespace=ns, timeout=120)
+    rollout_status("deployment/web", namespace=ns, timeout=120)
     with port_forward("svc/web", 80, namespace=ns) as url:
         assert url.startswith("http://127.0.0.1:")
         assert _fetch(url + "/index.html", time.monotonic() + 30) == "hello from the pod\n"
@@ -390,6 +404,7 @@ def test_port_forward_to_something_missing_fails_with_kubectls_reason(ns: str) -
 def test_kubectl_echoes_the_command_and_returns_its_output(ns: str, capsys: pytest.CaptureFixture[str]) -> None:
     _sleeper(ns)
     kube.set_default_namespace(ns)
+    capsys.readouterr()  # what setting the Pod up printed
     out = kubectl("get", "pods")
     assert capsys.readouterr().out == f"$ kubectl get pods -n {ns}\n"
     assert out.splitlines()[1].split()[:3] == ["sleeper", "1/1", "Running"]
@@ -433,7 +448,8 @@ def test_lesson_gives_a_fresh_labelled_default_namespace_and_cleans_up(cluster: 
 
 def test_watch_prints_a_snapshot_without_a_widget_frontend(ns: str, capsys: pytest.CaptureFixture[str]) -> None:
     apply(deployment("web", BUSYBOX_IMAGE, SLEEP), namespace=ns)
-    wait("deployment", "web", for_="rollout", namespace=ns, timeout=120)
+    rollout_status("deployment/web", namespace=ns, timeout=120)
+    capsys.readouterr()  # the kubectl commands apply and rollout_status printed
     watch(ns)
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
