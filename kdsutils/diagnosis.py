@@ -266,8 +266,8 @@ def _image_pull(pod: dict, label: str, cs: dict, node_images: list[str]) -> Find
             else "Check the name and tag for a typo. "
         )
         fix += (
-            "If it is a new image of yours, load it: kind: `kind load docker-image IMAGE --name kds`; "
-            "local engine: import it with `kds up` after adding it under images/."
+            "If it is an image of yours, build and load it: `kds build FOLDER -t IMAGE` "
+            "(with Docker and kind: `docker build` then `kind load docker-image IMAGE --name kds`)."
         )
     else:
         fix = (

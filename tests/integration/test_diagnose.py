@@ -15,12 +15,13 @@ import pytest
 from kdsutils._run import run
 from kdsutils.diagnosis import Diagnosis, diagnose
 from kdsutils.errors import ToolMissing
+from kdsutils.images import reference
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
 
-PYTHON = "kds.invalid/python-ds:2026.11"
+PYTHON = reference("python-ds")
 QUICK_STOP = {"terminationGracePeriodSeconds": 1}
-BUSYBOX = "kds.invalid/busybox:1.35"
+BUSYBOX = reference("busybox")
 
 
 def apply(namespace: str, *manifests: dict) -> None:
@@ -69,7 +70,7 @@ def test_image_that_does_not_exist(ns: str) -> None:
     (finding,) = d.findings
     assert "kds.invalid/does-not-exist:1" in finding.problem
     assert "never pulled" in finding.fix
-    assert "kds.invalid/python-ds:2026.11" in finding.evidence  # what the cluster does have
+    assert PYTHON in finding.evidence  # what the cluster does have
 
 
 def test_crash_loop(ns: str) -> None:
@@ -185,13 +186,13 @@ def test_deployment_delegates_to_its_pods(ns: str) -> None:
             "selector": {"matchLabels": {"app": "trainer"}},
             "template": {
                 "metadata": {"labels": {"app": "trainer"}},
-                "spec": {"containers": [container("kds.invalid/pyhton-ds:2026.11", ["sleep", "3600"])]},
+                "spec": {"containers": [container(PYTHON.replace("python-ds", "pyhton-ds"), ["sleep", "3600"])]},
             },
         },
     }
     apply(ns, deployment)
     d = diagnosed("deploy", "trainer", ns, has("(and 1 more): container main cannot start: image"))
-    assert "Did you mean kds.invalid/python-ds:2026.11?" in d.findings[0].fix
+    assert f"Did you mean {PYTHON}?" in d.findings[0].fix
 
 
 def test_healthy_deployment_is_ok(ns: str) -> None:
