@@ -51,9 +51,12 @@ unit: venv
 cluster-tests: venv
 	$(BIN)/pytest -q tests/engine tests/integration
 
+# Notebooks mostly wait for the cluster, so two run at once (each in its own namespace; a
+# notebook's cells stay together in one worker).
+NBVAL_WORKERS ?= 2
 nbval: venv
 	@if [ -n "$(NOTEBOOKS)" ]; then $(BIN)/pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  -p tests.nbval_timing $(NOTEBOOKS); fi
+	  -n $(NBVAL_WORKERS) --dist loadfile -p tests.nbval_timing $(NOTEBOOKS); fi
 
 ## notebooks: execute every notebook against the cluster and store the real outputs
 notebooks: venv

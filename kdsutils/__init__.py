@@ -28,7 +28,9 @@ Where things live (each at most two hops from this file):
   Linux without Docker runs ``cluster/local/__init__.py`` `up()`, kind runs
   ``cluster/kind.py``;
 - images: ``images.py`` (the course catalogue, from ``images/*/``); your own: `build` ->
-  ``builder.py``; pinned versions: ``versions.py``;
+  ``builder.py``, which also loads a course tool image on first need (`load_image`);
+  pinned versions: ``versions.py``;
+- the course app store (a Helm chart repository in the cluster): ``appstore/``;
 - the ``kds`` command: ``cli.py``, a thin shell over ``workshop.py``, ``bundle.py``,
   ``doctor.py`` and the above; kubeconfig files and the context guard: ``kube.py``.
 """
@@ -36,7 +38,7 @@ Where things live (each at most two hops from this file):
 import sys
 
 from kdsutils import manifests
-from kdsutils.builder import build
+from kdsutils.builder import build, load_image
 from kdsutils.checks import check, hint
 from kdsutils.diagnosis import diagnose
 from kdsutils.errors import KdsError
@@ -90,6 +92,7 @@ __all__ = [
     "hint",
     "kubectl",
     "lesson",
+    "load_image",
     "logs",
     "manifests",
     "port_forward",

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kdsutils._run import run
-from kdsutils.cluster import CONTEXTS, NODE, Progress
+from kdsutils.cluster import CONTEXTS, NODE, Progress, kind
 from kdsutils.cluster.kind import CLUSTER
 from kdsutils.errors import CommandError, KdsError
-from kdsutils.images import course_images
+from kdsutils.images import course_image, course_images, dockerfile_bases
 from kdsutils.kube import require_course_context
 from kdsutils.versions import cache_dir, cached_binary
 
@@ -64,29 +64,6 @@ def check_reference(ref: str) -> str:
             "e.g. kds.invalid/churn-train:1",
         )
     return ref
-
-
-def dockerfile_bases(text: str) -> list[str]:
-    """The images a Dockerfile starts ``FROM`` (build stages it names itself are left out; pure).
-
-    Examples:
-        >>> text = '''FROM kds.invalid/python-ds:2026.12 AS base
-        ... FROM base
-        ... RUN true'''
-        >>> dockerfile_bases(text)
-        ['kds.invalid/python-ds:2026.12']
-    """
-    bases, stages = [], set()
-    for line in text.splitlines():
-        words = line.split()
-        if len(words) < 2 or words[0].upper() != "FROM":
-            continue
-        image = next((w for w in words[1:] if not w.startswith("--")), "")
-        if image and image not in stages:
-            bases.append(image)
-        if len(words) >= 4 and words[-2].upper() == "AS":
-            stages.add(words[-1])
-    return bases
 
 
 def _dockerfile(context: Path) -> Path:
@@ -235,3 +212,39 @@ def build(path: str | Path, *, tag: str, progress: Progress = print) -> str:
         record.write_text(json.dumps(pulled, indent=2))
     progress(f"{ref} is in the cluster (node {NODE}): use it as a container's image")
     return ref
+
+
+def load_image(name: str, *, progress: Progress = print) -> str:
+    """Put a course tool image (``"mlflow"``) into the course cluster, building it the first time.
+
+    `kds up` loads the base images (python-ds, busybox); a tool image waits until a lesson
+    needs it, so nobody builds what they do not use yet. The first call builds it (a few
+    minutes, with its progress shown: ``docker build`` + ``kind load`` on kind, buildah and
+    containerd on the local engine); later calls find it there and return at once.
+
+    Args:
+        name: The image's folder under ``images/``.
+        progress: Where build steps are printed.
+
+    Returns:
+        The image name for a chart's ``image.repository`` and ``image.tag``.
+
+    Raises:
+        KdsError: no such course image (the names there are listed).
+        ContextRefused: when the current context is not a course cluster.
+
+    Examples:
+        >>> load_image("mlflow")  # doctest: +SKIP
+        kds.invalid/mlflow:3.17.2 is in the cluster (node kds-control-plane)
+        'kds.invalid/mlflow:3.17.2'
+    """
+    image = course_image(name)
+    backend = _backend_of(require_course_context())
+    if backend == "local":
+        from kdsutils.cluster import local
+
+        local.load_image(name, progress=progress)
+    else:
+        kind.load_image(name, progress=progress)
+    print(f"{image.ref} is in the cluster (node {NODE})")
+    return image.ref

@@ -27,7 +27,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kdsutils import builder, bundle, workshop
+from kdsutils import appstore, builder, bundle, workshop
 from kdsutils._run import run
 from kdsutils.cluster import CONTEXTS, Status
 from kdsutils.cluster import backend as backend_module
@@ -50,7 +50,9 @@ def _cmd_up(args: argparse.Namespace) -> int:
     """Start the course cluster with the chosen backend."""
     backend = choose_backend(args.backend)
     _progress(f"backend: {backend}")
-    backend_module(backend).up(progress=_progress)
+    module = backend_module(backend)
+    module.up(progress=_progress)
+    appstore.up(module.CONTEXT, progress=_progress)
     _progress("next: `make lab` opens JupyterLab; `kds status` shows the cluster")
     return 0
 
@@ -86,6 +88,7 @@ def format_status(
     nodes: list[dict],
     namespaces: list[str],
     current_context: str | None,
+    app_store: str | None = None,
 ) -> str:
     """Render `kds status` (pure).
 
@@ -96,6 +99,7 @@ def format_status(
         nodes: ``kubectl get nodes -o json`` items.
         namespaces: Namespace names.
         current_context: The kubeconfig's current context.
+        app_store: `kdsutils.appstore.status()`'s line (None when the cluster is down).
 
     Examples:
         >>> print(format_status("kind", Status(running=False), version=None, nodes=[],
@@ -117,6 +121,8 @@ def format_status(
         lines.append(f"node:            {node['metadata']['name']} ({'Ready' if ready == 'True' else 'NotReady'})")
     if namespaces:
         lines.append(f"namespaces:      {', '.join(namespaces)}")
+    if app_store:
+        lines.append(f"app store:       {app_store}")
     if status.components:
         lines.append("components:")
         lines += [f"  {name:<24} {state or 'not running'}" for name, state in status.components.items()]
@@ -138,7 +144,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
         listed = (kubectl_json(["--context", context, "get", "namespaces"]) or {}).get("items", [])
         namespaces = [n["metadata"]["name"] for n in listed]
     current = run(["kubectl", "config", "current-context"], check=False, timeout=30).stdout.strip() or None
-    print(format_status(backend, status, version=version, nodes=nodes, namespaces=namespaces, current_context=current))
+    print(format_status(backend, status, version=version, nodes=nodes, namespaces=namespaces, current_context=current,
+                        app_store=appstore.status() if status.running else None))
     return 0
 
 

@@ -18,7 +18,7 @@ from typing import Literal
 
 from kdsutils._host import port_in_use
 from kdsutils._run import INSTALL_HINTS, run
-from kdsutils.cluster import CONTEXTS, LOCAL_API_PORT, NODE_PORTS, PORTS, backend, detect, kind
+from kdsutils.cluster import CONTEXTS, LOCAL_API_PORT, PORTS, PUBLISHED_PORTS, backend, detect, kind
 from kdsutils.errors import KdsError, ToolMissing
 from kdsutils.images import course_images
 from kdsutils.kube import current_context, require_course_context
@@ -552,7 +552,7 @@ def gather(*, preflight: bool = False) -> Facts:
     disk_path = _existing_parent(cache_dir())
     if docker_root and Path(docker_root).exists():
         disk_path = Path(docker_root)
-    ports = (LOCAL_API_PORT, JUPYTER_PORT, *NODE_PORTS)
+    ports = (LOCAL_API_PORT, JUPYTER_PORT, *PUBLISHED_PORTS)
     context, is_course = _context()
     try:
         proc_version = Path("/proc/version").read_text().lower()

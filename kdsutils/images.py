@@ -6,6 +6,11 @@ one course image. Both backends load exactly this list (kind with ``docker build
 images through it, `diagnose` recognises them by `REGISTRY`, and the offline bundle packs
 them. Add a folder and every one of those picks it up.
 
+Two kinds: base images (python-ds, busybox), which `kds up` puts into every cluster, and tool
+images (mlflow), whose Dockerfile starts FROM a base image. A tool image is built the first
+time a lesson loads it (`kdsutils.builder.load_image`), so nobody waits at `kds up` for a
+tool a lesson has not reached yet.
+
 Names are fully qualified and never ``latest``. Their registry, ``kds.invalid``, is a name
 that cannot exist (RFC 6761 reserves ``.invalid``): a course image is only ever loaded, and a
 typo in its name fails the same way on every machine, online or offline (the pull cannot
@@ -40,11 +45,53 @@ class CourseImage:
     name: str
     tag: str
     context: Path
+    base: str | None = None
 
     @property
     def ref(self) -> str:
         """The fully qualified image name, e.g. ``kds.invalid/python-ds:2026.12``."""
         return f"{REGISTRY}/{self.name}:{self.tag}"
+
+    @property
+    def on_demand(self) -> bool:
+        """A tool image (built FROM another course image) is built when a lesson first loads it."""
+        return self.base is not None
+
+
+def dockerfile_bases(text: str) -> list[str]:
+    """The images a Dockerfile starts ``FROM`` (build stages it names itself are left out; pure).
+
+    Examples:
+        >>> text = '''FROM kds.invalid/python-ds:2026.12 AS base
+        ... FROM base
+        ... RUN true'''
+        >>> dockerfile_bases(text)
+        ['kds.invalid/python-ds:2026.12']
+    """
+    bases, stages = [], set()
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) < 2 or words[0].upper() != "FROM":
+            continue
+        image = next((w for w in words[1:] if not w.startswith("--")), "")
+        if image and image not in stages:
+            bases.append(image)
+        if len(words) >= 4 and words[-2].upper() == "AS":
+            stages.add(words[-1])
+    return bases
+
+
+def course_base(dockerfile: Path) -> str | None:
+    """The name of the course image a Dockerfile starts FROM, or None (pure but for the read).
+
+    Examples:
+        >>> course_base(IMAGES_DIR / "mlflow" / "Dockerfile")  # doctest: +SKIP
+        'python-ds'
+    """
+    for base in dockerfile_bases(dockerfile.read_text()):
+        if base.startswith(f"{REGISTRY}/"):
+            return base.split("/", 1)[1].split(":", 1)[0]
+    return None
 
 
 def read_tag(folder: Path) -> str:
@@ -82,7 +129,7 @@ def course_images(root: Path | None = None) -> list[CourseImage]:
     """
     folder = (root or REPO_ROOT) / "images"
     return [
-        CourseImage(name=d.parent.name, tag=read_tag(d.parent), context=d.parent)
+        CourseImage(name=d.parent.name, tag=read_tag(d.parent), context=d.parent, base=course_base(d))
         for d in sorted(folder.glob("*/Dockerfile"))
     ]
 

@@ -39,9 +39,11 @@ def cluster() -> Iterator[str]:
     if not _answers():
         if platform.system() != "Linux" or os.geteuid() != 0:
             pytest.fail("No course cluster answers. Start one with `kds up`, then run the tests again.")
+        from kdsutils import appstore
         from kdsutils.cluster import local
 
         local.up(progress=lambda msg: print(f"[kds] {msg}"))
+        appstore.up(local.CONTEXT, progress=lambda msg: print(f"[kds] {msg}"))
     context = run(["kubectl", "config", "current-context"]).stdout.strip()
     assert context in CONTEXTS.values(), f"tests refuse to run against context {context!r}"
     yield context

@@ -17,7 +17,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if _durations:
+    # Under pytest-xdist the controller sees every worker's reports; a worker writes nothing.
+    if _durations and not hasattr(session.config, "workerinput"):
         out = Path(session.config.rootpath) / "_build" / "nbval-times.json"
         out.parent.mkdir(exist_ok=True)
         data = {k: round(v, 1) for k, v in sorted(_durations.items())}

@@ -23,12 +23,16 @@ BACKENDS = ("kind", "local")
 NODE = "kds-control-plane"
 #: NodePorts a Service can use to answer at http://localhost:<port> on either backend.
 NODE_PORTS = (30000, 30001, 30002)
+#: The NodePort of the course app store (`kdsutils.appstore`): http://localhost:30080.
+APPSTORE_NODE_PORT = 30080
+#: Every NodePort published on the host.
+PUBLISHED_PORTS = (*NODE_PORTS, APPSTORE_NODE_PORT)
 #: The local engine's API server port on the host (kind picks a random one itself).
 LOCAL_API_PORT = 6443
 #: The kubeconfig context each backend creates.
 CONTEXTS = {"kind": "kind-kds", "local": "kds-local"}
 #: The host ports each backend needs free.
-PORTS = {"kind": NODE_PORTS, "local": (LOCAL_API_PORT, *NODE_PORTS)}
+PORTS = {"kind": PUBLISHED_PORTS, "local": (LOCAL_API_PORT, *PUBLISHED_PORTS)}
 
 
 @dataclass(frozen=True)

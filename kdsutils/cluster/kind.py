@@ -15,10 +15,10 @@ from pathlib import Path
 import yaml
 
 from kdsutils._run import run
-from kdsutils.cluster import CONTEXTS, NODE, NODE_PORTS, Progress, Status
+from kdsutils.cluster import CONTEXTS, NODE, PUBLISHED_PORTS, Progress, Status
 from kdsutils.cluster.detect import container_engine
 from kdsutils.errors import EngineError
-from kdsutils.images import CourseImage, course_images
+from kdsutils.images import CourseImage, course_image, course_images
 from kdsutils.versions import cache_dir, versions
 
 CLUSTER = "kds"
@@ -38,7 +38,7 @@ def podman_archive(image: CourseImage) -> Path:
     return cache_dir() / "images" / f"{image.name}-{image.tag}.tar"
 
 
-def kind_config(node_image: str = NODE_IMAGE, ports: tuple[int, ...] = NODE_PORTS) -> dict:
+def kind_config(node_image: str = NODE_IMAGE, ports: tuple[int, ...] = PUBLISHED_PORTS) -> dict:
     """Build the kind cluster configuration (pure).
 
     One control-plane node running `node_image`, whose kubelet also starts on cgroup v1 hosts
@@ -126,6 +126,19 @@ def plan_up(
         commands = [["kind", "create", "cluster", "--name", CLUSTER, "--config", str(config), "--wait", WAIT]]
         if node_by_tag:
             commands[0] += ["--image", NODE_TAG]
+    return commands + plan_load(images, engine=engine, present=present)
+
+
+def plan_load(images: list[CourseImage], *, engine: str, present: frozenset[str] = frozenset()) -> list[list[str]]:
+    """The commands that build each image the engine lacks and load every one into the node (pure).
+
+    Examples:
+        >>> from kdsutils.images import CourseImage
+        >>> plan_load([CourseImage("mlflow", "3.17.2", Path("images/mlflow"), "python-ds")], engine="docker")
+        [['docker', 'build', '--tag', 'kds.invalid/mlflow:3.17.2', 'images/mlflow'], \
+['kind', 'load', 'docker-image', 'kds.invalid/mlflow:3.17.2', '--name', 'kds']]
+    """
+    commands = []
     for image in images:
         if image.ref not in present:
             commands.append([engine, "build", "--tag", image.ref, str(image.context)])
@@ -181,17 +194,29 @@ def up(*, progress: Progress = print) -> None:
     """
     engine = _engine()
     exists = _exists(engine)
-    images = course_images()
+    images = [image for image in course_images() if not image.on_demand]
     present = frozenset(ref for ref in [image.ref for image in images] if _has_image(engine, ref))
     node_by_tag = not exists and not _has_image(engine, NODE_IMAGE) and _has_image(engine, NODE_TAG)
-    commands = plan_up(exists=exists, images=images, engine=engine, present=present, node_by_tag=node_by_tag)
+    _run_plan(plan_up(exists=exists, images=images, engine=engine, present=present, node_by_tag=node_by_tag),
+              engine, progress)  # fmt: skip
+    progress(f"kind cluster '{CLUSTER}' is ready; kubectl context: {CONTEXT}")
+
+
+def load_image(name: str, *, progress: Progress = print) -> None:
+    """Build the course image `name` unless Docker (or Podman) holds it, then load it into the node."""
+    engine = _engine()
+    image = course_image(name)
+    present = frozenset([image.ref] if _has_image(engine, image.ref) else [])
+    _run_plan(plan_load([image], engine=engine, present=present), engine, progress)
+
+
+def _run_plan(commands: list[list[str]], engine: str, progress: Progress) -> None:
     if engine == "podman":
         (cache_dir() / "images").mkdir(parents=True, exist_ok=True)
     env = _kind_env(engine)
     for command in commands:
         progress(_describe(command))
         run(command, env=env, timeout=1800, fix=_fix_for(command))
-    progress(f"kind cluster '{CLUSTER}' is ready; kubectl context: {CONTEXT}")
 
 
 def _describe(command: list[str]) -> str:

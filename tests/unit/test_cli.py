@@ -60,6 +60,8 @@ def test_up_uses_the_chosen_backend(monkeypatch: pytest.MonkeyPatch, capsys: pyt
     started: list[str] = []
 
     class Backend:
+        CONTEXT = "kds-local"
+
         @staticmethod
         def up(*, progress) -> None:
             progress("Starting etcd")
@@ -67,8 +69,9 @@ def test_up_uses_the_chosen_backend(monkeypatch: pytest.MonkeyPatch, capsys: pyt
 
     monkeypatch.setattr(cli, "choose_backend", lambda explicit: explicit or "local")
     monkeypatch.setattr(cli, "backend_module", lambda name: Backend)
+    monkeypatch.setattr(cli.appstore, "up", lambda context, progress: started.append(f"app store in {context}"))
     assert main(["up", "--backend", "local"]) == 0
-    assert started == ["up"]
+    assert started == ["up", "app store in kds-local"]
     assert "[kds] Starting etcd" in capsys.readouterr().out
 
 

@@ -34,11 +34,35 @@ def test_kind_builds_and_loads_every_course_image() -> None:
     assert loaded == [i.ref for i in images.course_images()]
 
 
-def test_the_docker_free_recipe_knows_every_course_image() -> None:
+def test_the_docker_free_recipe_knows_every_base_image() -> None:
     script = (ENGINE_DIR / "build-image.sh").read_text()
     cases = set(re.findall(r"^  ([a-z0-9-]+)\)$", script, flags=re.MULTILINE))
-    missing = [name for name in _folders() if name not in cases]
+    missing = [image.name for image in images.course_images() if not image.on_demand and image.name not in cases]
     assert not missing, f"build-image.sh has no recipe for {missing}"
+
+
+def test_a_tool_image_starts_from_the_current_tag_of_its_base() -> None:
+    tools = [image for image in images.course_images() if image.on_demand]
+    assert [image.name for image in tools] == ["mlflow"]
+    for image in tools:
+        bases = images.dockerfile_bases((image.context / "Dockerfile").read_text())
+        assert bases == [images.reference(image.base)], f"images/{image.name}/Dockerfile: FROM the base's TAG"
+
+
+def test_kind_up_leaves_tool_images_for_their_first_lesson(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kdsutils.cluster import kind
+
+    ran: list[list[str]] = []
+    monkeypatch.setattr(kind, "_engine", lambda: "docker")
+    monkeypatch.setattr(kind, "_exists", lambda engine: True)
+    monkeypatch.setattr(kind, "_has_image", lambda engine, ref: True)
+    monkeypatch.setattr(kind, "run", lambda command, **kw: ran.append(command))
+    kind.up(progress=lambda line: None)
+    loaded = [c[3] for c in ran if c[:3] == ["kind", "load", "docker-image"]]
+    assert loaded == [i.ref for i in images.course_images() if not i.on_demand]
+    ran.clear()
+    kind.load_image("mlflow", progress=lambda line: None)
+    assert ran == [["kind", "load", "docker-image", images.reference("mlflow"), "--name", "kds"]]
 
 
 def test_every_image_name_uses_the_one_registry() -> None:

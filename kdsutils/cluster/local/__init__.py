@@ -624,6 +624,16 @@ def _exclusive() -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _image_record(state: Path) -> Path:
+    """Which archive each image in containerd came from (kept with containerd's data)."""
+    return state / "containerd" / "kds-images.json"
+
+
+def load_image(name: str, *, progress: Progress = print) -> None:
+    """Put the course image `name` into the running engine's containerd, building it first if needed."""
+    images.load(name, containerd_socket(), _image_record(state_dir()), progress=progress)
+
+
 def pids() -> dict[str, int | None]:
     """Each engine process and its pid, or None when it is not running."""
     state = state_dir()
@@ -699,8 +709,7 @@ def _up(progress: Progress, timeout: float) -> None:
             _start(state, comp, env)
         _wait(name, health[name], timeout, state, comp)
         if name == "containerd":
-            images.import_all(containerd_socket(), state / "containerd" / "kds-images.json",
-                              progress=progress)
+            images.import_all(containerd_socket(), _image_record(state), progress=progress)
     install_kubeconfig(state)
     progress(f"Waiting for node {NODE_NAME} to be Ready")
     _wait(f"node {NODE_NAME}", lambda: _node_ready(state), timeout, state, comps["kubelet"])

@@ -44,10 +44,18 @@ def recipe_hash(name: str) -> str:
     """A short hash of everything the image is built from; a change means a rebuild."""
     digest = hashlib.sha256((ENGINE_DIR / "build-image.sh").read_bytes())
     digest.update(reference(name).encode())
+    base = _base(name)
+    if base:  # a tool image changes with the base it is built on
+        digest.update(archive(base).name.encode())
     folder = IMAGES_DIR / name
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def _base(name: str) -> str | None:
+    """The base image a tool image is built FROM (None for the others)."""
+    return next((image.base for image in course_images() if image.name == name), None)
 
 
 def archive(name: str) -> Path:
@@ -61,10 +69,12 @@ def build(name: str, *, progress: Progress = print) -> Path:
     path = archive(name)
     if path.exists():
         return path
+    base = _base(name)
+    env = {"BASE_ARCHIVE": str(build(base, progress=progress))} if base else None
     progress(f"Building image {reference(name)} (first time only)")
     start = time.monotonic()
     run(["bash", str(ENGINE_DIR / "build-image.sh"), name, reference(name), str(path), str(REPO_ROOT)],
-        timeout=1800, stream=True, fix="read the build output above; `make engine` retries")
+        timeout=1800, stream=True, env=env, fix="read the build output above; `make engine` retries")
     (path.parent / f"{name}.seconds").write_text(str(round(time.monotonic() - start)))
     for old in path.parent.glob(f"{name}-*.tar"):
         if old != path:
@@ -72,8 +82,44 @@ def build(name: str, *, progress: Progress = print) -> Path:
     return path
 
 
+def _import(ref: str, path: Path, socket: Path, record: Path, progress: Progress) -> None:
+    """Import one archive unless containerd holds the image from this very archive already."""
+    done = json.loads(record.read_text()) if record.exists() else {}
+    if ref in imported(socket) and done.get(ref) == path.name:
+        return
+    progress(f"Importing {ref} into containerd")
+    run([str(cached_binary("ctr")), "--address", str(socket), "-n", "k8s.io", "images", "import", str(path)],
+        timeout=600)
+    done[ref] = path.name
+    record.write_text(json.dumps(done, indent=2))
+
+
+def import_all(socket: Path, record: Path, *, progress: Progress = print) -> None:
+    """Import every built image containerd lacks, or holds from an older recipe.
+
+    A tool image that is not built yet is left for `load`, which a lesson calls.
+
+    Args:
+        socket: containerd's socket.
+        record: A JSON file, kept with containerd's data, of which archive each name came from.
+        progress: Where progress lines go.
+    """
+    for name, ref in references().items():
+        path = archive(name)
+        if not path.exists() and _base(name):
+            continue
+        if not path.exists():
+            raise EngineError(f"The image {ref} is not built.", fix="run `make engine`")
+        _import(ref, path, socket, record, progress)
+
+
+def load(name: str, socket: Path, record: Path, *, progress: Progress = print) -> None:
+    """Build one image if needed (tool images: the first time a lesson asks), then import it."""
+    _import(reference(name), build(name, progress=progress), socket, record, progress)
+
+
 def build_all(*, progress: Progress = print) -> list[Path]:
-    """Build every image the local engine needs."""
+    """Build every image the local engine needs (tool images too: CI keeps them cached)."""
     return [build(name, progress=progress) for name in references()]
 
 
@@ -81,27 +127,3 @@ def imported(socket: Path) -> set[str]:
     """Image references containerd already holds in its ``k8s.io`` namespace."""
     out = run([str(cached_binary("ctr")), "--address", str(socket), "-n", "k8s.io", "images", "ls", "-q"]).stdout
     return set(out.split())
-
-
-def import_all(socket: Path, record: Path, *, progress: Progress = print) -> None:
-    """Import every image containerd lacks, or holds from an older recipe.
-
-    Args:
-        socket: containerd's socket.
-        record: A JSON file, kept with containerd's data, of which archive each name came from.
-        progress: Where progress lines go.
-    """
-    have = imported(socket)
-    done = json.loads(record.read_text()) if record.exists() else {}
-    for name, ref in references().items():
-        path = archive(name)
-        if ref in have and done.get(ref) == path.name:
-            continue
-        if not path.exists():
-            raise EngineError(f"The image {ref} is not built.", fix="run `make engine`")
-        progress(f"Importing {ref} into containerd")
-        run([str(cached_binary("ctr")), "--address", str(socket), "-n", "k8s.io", "images", "import",
-             str(path)], timeout=600)
-        done[ref] = path.name
-        record.write_text(json.dumps(done, indent=2))
-
