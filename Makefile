@@ -51,12 +51,12 @@ unit: venv
 cluster-tests: venv
 	$(BIN)/pytest -q tests/engine tests/integration
 
-# Notebooks mostly wait for the cluster, so two run at once (each in its own namespace; a
-# notebook's cells stay together in one worker).
+# Notebooks mostly wait for the cluster, so two topics run at once; a topic's lesson, exercises
+# and solutions run one after another on one worker (tests/nbval_groups.py).
 NBVAL_WORKERS ?= 2
 nbval: venv
 	@if [ -n "$(NOTEBOOKS)" ]; then $(BIN)/pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  -n $(NBVAL_WORKERS) --dist loadfile -p tests.nbval_timing $(NOTEBOOKS); fi
+	  -n $(NBVAL_WORKERS) --dist loadgroup -p tests.nbval_groups -p tests.nbval_timing $(NOTEBOOKS); fi
 
 ## notebooks: execute every notebook against the cluster and store the real outputs
 notebooks: venv

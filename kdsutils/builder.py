@@ -27,7 +27,7 @@ from kdsutils.cluster.kind import CLUSTER
 from kdsutils.errors import CommandError, KdsError
 from kdsutils.images import course_image, course_images, dockerfile_bases
 from kdsutils.kube import require_course_context
-from kdsutils.versions import cache_dir, cached_binary
+from kdsutils.versions import build_lock, cache_dir, cached_binary
 
 _PATH = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
 _REF = re.compile(rf"(?:[a-z0-9.-]+(?::\d+)?/)?{_PATH}(?:/{_PATH})*:\w[\w.-]{{0,127}}")
@@ -192,8 +192,8 @@ def build(path: str | Path, *, tag: str, progress: Progress = print) -> str:
             )
     for command in plan(context, ref, "kind"):
         progress(f"$ {shlex.join(command)}")
-    cache_dir().mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
+    # One build at a time: builds share buildah's store, and each one prunes it at the end.
+    with build_lock(), tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
         record, pulled = None, {}
         if backend == "local":
             steps, record, pulled = _local_steps(context, ref, Path(tmp))
@@ -208,8 +208,8 @@ def build(path: str | Path, *, tag: str, progress: Progress = print) -> str:
                     fix="read the error above: a failing RUN line shows its own output; fix the Dockerfile or "
                     "your code, then build again",
                 ) from None
-    if record is not None:
-        record.write_text(json.dumps(pulled, indent=2))
+        if record is not None:
+            record.write_text(json.dumps(pulled, indent=2))
     progress(f"{ref} is in the cluster (node {NODE}): use it as a container's image")
     return ref
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -46,6 +49,21 @@ def cache_dir() -> Path:
     if "KDS_CACHE" in os.environ:
         return Path(os.environ["KDS_CACHE"])
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kds"
+
+
+@contextlib.contextmanager
+def build_lock() -> Iterator[None]:
+    """Hold the cache's build lock while the block runs; another image build waits for it.
+
+    Image builds share buildah's store and the cache's archives (and prune what they leave).
+    """
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with open(cache_dir() / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def component_dir(component: str) -> Path:

@@ -6,7 +6,7 @@ what it needs from here:
 - to register: `checker` (and `registry`, `topic_of`, which `check` uses to find it);
 - to phrase items: `item`, `missing_text`, `finished`;
 - to look: the typed clients `core`, `apps`, `batch`, `discovery`, `authorization`, and
-  `read_or_none`, `pod_log`, `job_pods`;
+  `read_or_none`, `pod_log`, `job_pods`, `releases` (Helm's record of a release);
 - pure helpers: `command_text`, `owned_by`, `quantity`, `same_quantity`.
 
 Every typed client is built by `typed_api`, the one place where checks reach the cluster, so
@@ -15,7 +15,10 @@ unit tests replace that one function with a fake.
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -405,6 +408,38 @@ def read_or_none(read: Callable[..., _API], name: str, *, namespace: str | None 
         if exc.status == 404:
             return None
         raise
+
+
+def decode_release(data: str) -> dict[str, Any]:
+    """Return a Helm release record from its Secret's ``release`` value (pure).
+
+    Helm keeps each revision of a release in a Secret ``sh.helm.release.v1.<name>.v<revision>``:
+    the release as JSON, gzipped, base64-encoded, and base64-encoded once more by the Secret.
+
+    Examples:
+        >>> import base64, gzip, json
+        >>> inner = base64.b64encode(gzip.compress(json.dumps({"name": "web", "version": 1}).encode()))
+        >>> decode_release(base64.b64encode(inner).decode())
+        {'name': 'web', 'version': 1}
+    """
+    return json.loads(gzip.decompress(base64.b64decode(base64.b64decode(data))))
+
+
+def releases(name: str, *, namespace: str | None = None) -> list[dict[str, Any]]:
+    """Return every revision Helm keeps of the release `name`, oldest first (``helm history``).
+
+    Each is Helm's record: ``version`` (the revision), ``info.status``, ``config`` (the values
+    you gave), ``chart.metadata``, ``manifest`` (the YAML it applied).
+
+    Examples:
+        >>> [r["info"]["status"] for r in releases("tracking")]  # doctest: +SKIP
+        ['superseded', 'deployed']
+    """
+    secrets = core().list_namespaced_secret(
+        effective_namespace(namespace), label_selector=f"owner=helm,name={name}", _request_timeout=TIMEOUT
+    )
+    found = [decode_release(s.data["release"]) for s in secrets.items if s.data and "release" in s.data]
+    return sorted(found, key=lambda r: r["version"])
 
 
 def pod_log(name: str, *, namespace: str | None = None) -> str:

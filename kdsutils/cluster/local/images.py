@@ -17,7 +17,7 @@ from kdsutils._run import run
 from kdsutils.cluster import Progress
 from kdsutils.errors import EngineError
 from kdsutils.images import IMAGES_DIR, REGISTRY, REPO_ROOT, course_images
-from kdsutils.versions import ENGINE_DIR, cache_dir, cached_binary, versions
+from kdsutils.versions import ENGINE_DIR, build_lock, cache_dir, cached_binary, versions
 
 #: The engine's own images, each tagged with the pinned version of the component it packs.
 ENGINE_IMAGES = {"pause": "pause", "coredns": "coredns", "local-path-provisioner": "local-path-provisioner"}
@@ -42,15 +42,20 @@ def reference(name: str) -> str:
 
 def recipe_hash(name: str) -> str:
     """A short hash of everything the image is built from; a change means a rebuild."""
-    digest = hashlib.sha256((ENGINE_DIR / "build-image.sh").read_bytes())
-    digest.update(reference(name).encode())
     base = _base(name)
+    digest = hashlib.sha256((ENGINE_DIR / _script(base)).read_bytes())
+    digest.update(reference(name).encode())
     if base:  # a tool image changes with the base it is built on
         digest.update(archive(base).name.encode())
     folder = IMAGES_DIR / name
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def _script(base: str | None) -> str:
+    """The recipe script: base images have one each in build-image.sh, tool images share one."""
+    return "build-tool-image.sh" if base else "build-image.sh"
 
 
 def _base(name: str) -> str | None:
@@ -65,21 +70,29 @@ def archive(name: str) -> Path:
 
 
 def build(name: str, *, progress: Progress = print) -> Path:
-    """Build one image unless its archive for this recipe is cached."""
+    """Build one image unless its archive for this recipe is cached (one build at a time)."""
     path = archive(name)
     if path.exists():
         return path
     base = _base(name)
-    env = {"BASE_ARCHIVE": str(build(base, progress=progress))} if base else None
+    if base:
+        build(base, progress=progress)
+    with build_lock():
+        if not path.exists():  # another process may have built it while this one waited
+            _build(name, path, base, progress)
+    return path
+
+
+def _build(name: str, path: Path, base: str | None, progress: Progress) -> None:
     progress(f"Building image {reference(name)} (first time only)")
     start = time.monotonic()
-    run(["bash", str(ENGINE_DIR / "build-image.sh"), name, reference(name), str(path), str(REPO_ROOT)],
-        timeout=1800, stream=True, env=env, fix="read the build output above; `make engine` retries")
+    base_arg = [str(archive(base))] if base else []
+    run(["bash", str(ENGINE_DIR / _script(base)), name, reference(name), str(path), *base_arg, str(REPO_ROOT)],
+        timeout=1800, stream=True, fix="read the build output above; `make engine` retries")
     (path.parent / f"{name}.seconds").write_text(str(round(time.monotonic() - start)))
     for old in path.parent.glob(f"{name}-*.tar"):
         if old != path:
             old.unlink()  # an earlier recipe's archive
-    return path
 
 
 def _import(ref: str, path: Path, socket: Path, record: Path, progress: Progress) -> None:

@@ -5,8 +5,7 @@
 #
 # The root filesystem comes from a static binary (pause, coredns, local-path-provisioner),
 # Debian's busybox-static (busybox) or debootstrap (python-ds: the same Debian release,
-# requirements.txt and churn/ package as images/python-ds/Dockerfile). A tool image (mlflow)
-# is its own Dockerfile built with `buildah bud` FROM the base archive named in BASE_ARCHIVE. buildah (Debian) commits it, with the
+# requirements.txt and churn/ package as images/python-ds/Dockerfile). buildah (Debian) commits it, with the
 # vfs storage driver in a private folder, and pushes a docker-archive that containerd imports.
 set -euo pipefail
 
@@ -82,24 +81,7 @@ case $name in
     env=(PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
          PYTHONPATH=/opt/kds)
     workdir=/work cmd='["python3"]' ;;
-  *)
-    # A tool image: its own Dockerfile, FROM the base image in BASE_ARCHIVE, built with buildah as
-    # `docker build` would. RUN steps see the host's pip settings and certificate bundle (a
-    # TLS-inspecting proxy's authority, where there is one); the mounts are not committed.
-    [ -n "${BASE_ARCHIVE:-}" ] && [ -f "$repo/images/$name/Dockerfile" ] || { log "unknown image $name"; exit 2; }
-    buildah "${store[@]}" pull --quiet "docker-archive:$BASE_ARCHIVE" >/dev/null
-    mounts=()
-    for file in /etc/pip.conf /etc/ssl/certs/ca-certificates.crt; do
-      [ -f "$file" ] && mounts+=(--volume "$file:$file:ro")
-    done
-    log "$name: buildah bud images/$name (FROM $(basename "$BASE_ARCHIVE"))"
-    buildah "${store[@]}" bud --pull=never --isolation chroot --quiet "${mounts[@]}" --tag "$ref" \
-      "$repo/images/$name" >/dev/null
-    mkdir -p "$(dirname "$archive")"
-    buildah "${store[@]}" push --quiet "$ref" "docker-archive:$archive.partial:$ref"
-    mv "$archive.partial" "$archive"
-    log "$name: $ref -> $archive ($(du -h "$archive" | cut -f1))"
-    exit 0 ;;
+  *) log "unknown image $name"; exit 2 ;;
 esac
 
 ctr=$(buildah "${store[@]}" from scratch)

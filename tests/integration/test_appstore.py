@@ -1,0 +1,121 @@
+"""The course app store and its charts, used as a learner uses them: Helm against the live cluster."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kdsutils import appstore
+from kdsutils._run import run
+from kdsutils.builder import load_image
+from kdsutils.errors import KdsError
+from kdsutils.manifests import job
+from kdsutils.resources import apply
+
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
+
+
+@pytest.fixture
+def helm_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Helm's configuration and cache in a folder of the test's own, with the course repository added."""
+    env = {f"HELM_{kind}_HOME": str(tmp_path / kind.lower()) for kind in ("CONFIG", "CACHE", "DATA")}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    run(["helm", "repo", "add", appstore.REPO_NAME, appstore.URL])
+    yield env
+
+
+def _helm_json(*args: str) -> object:
+    return json.loads(run(["helm", *args, "-o", "json"]).stdout)
+
+
+def test_the_store_serves_the_course_charts_as_a_helm_repository(helm_home: dict[str, str], tmp_path: Path) -> None:
+    found = _helm_json("search", "repo", f"{appstore.REPO_NAME}/")
+    names = {entry["name"]: entry["version"] for entry in found}
+    assert names["kds/mlflow"] == "0.1.0" and "kds/hello" in names
+    assert "extraAllowedHosts" in run(["helm", "show", "values", "kds/mlflow", "--version", "0.1.0"]).stdout
+    run(["helm", "pull", "kds/mlflow", "--version", "0.1.0", "--destination", str(tmp_path)])
+    assert (tmp_path / "mlflow-0.1.0.tgz").is_file()
+    missing = run(["helm", "show", "chart", "kds/mlflow", "--version", "9.9.9"], check=False)
+    assert missing.returncode != 0 and "9.9.9" in missing.stderr
+
+
+def test_a_learner_publishes_a_chart_and_a_second_copy_is_refused(
+    helm_home: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = f"test-chart-{uuid.uuid4().hex[:6]}"
+    run(["helm", "create", str(tmp_path / name)])
+    archive = appstore.package(tmp_path / name, tmp_path)
+    try:
+        assert appstore.push(archive) == {"saved": True, "name": name, "version": "0.1.0"}
+        assert f"$ curl --data-binary @{archive} {appstore.URL}/api/charts" in capsys.readouterr().out
+        with pytest.raises(KdsError, match=r"raise `version` in Chart\.yaml"):
+            appstore.push(archive)
+        run(["helm", "repo", "update", appstore.REPO_NAME])
+        assert [e["name"] for e in _helm_json("search", "repo", f"kds/{name}")] == [f"kds/{name}"]
+    finally:
+        appstore._request("DELETE", f"/api/charts/{name}/0.1.0")
+    assert name not in appstore.charts()
+
+
+def _tracking_job(ns: str, name: str, uri: str, code: str) -> str:
+    apply(job(name, load_image("mlflow"), ["python", "-c", code], env={"MLFLOW_TRACKING_URI": uri},
+              backoff_limit=0), namespace=ns)  # fmt: skip
+    run(["kubectl", "wait", f"job/{name}", "-n", ns, "--for=condition=Complete", "--timeout=180s"], timeout=200)
+    return run(["kubectl", "logs", f"job/{name}", "-n", ns]).stdout
+
+
+def test_mlflow_installs_from_the_store_tracks_runs_upgrades_rolls_back_and_keeps_its_data(
+    ns: str, helm_home: dict[str, str]
+) -> None:
+    release, uri = "tracking", f"http://tracking-mlflow.{ns}.svc.cluster.local:5000"
+    load_image("mlflow")
+    run(["helm", "install", release, "kds/mlflow", "--version", "0.1.0", "-n", ns, "--wait", "--timeout", "180s"],
+        timeout=200)  # fmt: skip
+    logged = _tracking_job(ns, "log-run", uri, (
+        "import mlflow\n"
+        "mlflow.set_experiment('churn')\n"
+        "with mlflow.start_run(run_name='C=1.0'):\n"
+        "    mlflow.log_param('C', 1.0); mlflow.log_metric('auc', 0.81)\n"
+        "print(mlflow.search_runs(experiment_names=['churn'])[['params.C', 'metrics.auc']].to_csv(index=False))"))
+    assert "1.0,0.81" in logged
+
+    run(["helm", "upgrade", release, "kds/mlflow", "--version", "0.1.0", "-n", ns, "--reuse-values",
+         "--set", "resources.limits.memory=1536Mi", "--wait", "--timeout", "180s"], timeout=200)  # fmt: skip
+    limits = ["kubectl", "get", "deployment/tracking-mlflow", "-n", ns, "-o",
+              "jsonpath={.spec.template.spec.containers[0].resources.limits.memory}"]  # fmt: skip
+    assert run(limits).stdout == "1536Mi"
+    run(["helm", "rollback", release, "1", "-n", ns, "--wait", "--timeout", "180s"], timeout=200)
+    assert run(limits).stdout == "1Gi"
+    assert [r["revision"] for r in _helm_json("history", release, "-n", ns)] == [1, 2, 3]
+    # The run logged before the upgrade is still there: it lives on the claim, not in the Pod.
+    again = _tracking_job(ns, "read-runs", uri, (
+        "import mlflow\nprint(len(mlflow.search_runs(experiment_names=['churn'])))"))
+    assert again.strip() == "1"
+
+    run(["helm", "uninstall", release, "-n", ns, "--wait"], timeout=200)
+    left = run(["kubectl", "get", "deployments,services,pvc", "-n", ns, "-o", "name"]).stdout.split()
+    assert left == ["persistentvolumeclaim/tracking-mlflow"]
+
+
+def test_a_wrong_value_fails_at_install_with_the_key_named(ns: str, helm_home: dict[str, str]) -> None:
+    failed = run(["helm", "install", "typo", "kds/mlflow", "-n", ns, "--set", "persistence.sise=2Gi"], check=False)
+    assert failed.returncode != 0 and "sise" in failed.stderr and "not allowed" in failed.stderr
+    assert run(["helm", "list", "-n", ns, "-q"]).stdout.strip() == ""
+
+
+def test_the_store_keeps_its_charts_when_its_pod_is_replaced(helm_home: dict[str, str]) -> None:
+    before = appstore.charts()
+    run(["kubectl", "delete", "pod", "-n", appstore.NAMESPACE, "-l", "app=appstore", "--wait"])
+    run(["kubectl", "rollout", "status", "deployment/appstore", "-n", appstore.NAMESPACE, "--timeout=60s"],
+        timeout=70)  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not appstore._answers():
+        assert time.monotonic() < deadline, "the app store did not answer within 30 s of its new Pod being ready"
+        time.sleep(0.5)
+    assert appstore.charts() == before
