@@ -18,6 +18,7 @@ COURSE_MAP: tuple[tuple[tuple[str, ...], str], ...] = (
         "lesson 16 schedules CronJobs; Part 2 (in preparation) shows the Airflow, Prefect and Metaflow charts",
     ),
     (("elastic", "search", "opensearch"), "Part 2 (in preparation) shows the Elasticsearch chart"),
+    (("mlflow", "tracking", "experiment", "helm"), "lesson 20 installs MLflow from a chart repository with Helm"),
     (
         ("serv", "api", "fastapi", "flask", "endpoint", "deploy"),
         "lessons 13 and 14 run and expose a model API; Part 4 (in preparation) ships one end to end",
@@ -29,7 +30,7 @@ COURSE_MAP: tuple[tuple[tuple[str, ...], str], ...] = (
     (("storage", "volume", "disk", "file", "artifact"), "lesson 19 keeps files across pod restarts"),
     (("secret", "credential", "password", "config"), "lesson 15 passes settings and credentials to pods"),
 )
-_ELSEWHERE = "not taught by name: Helm, which installs such tools, is Part 2 (in preparation)"
+_ELSEWHERE = "not taught by name: Helm, which installs such tools, is lesson 20"
 
 
 def _client_version() -> str:
@@ -47,7 +48,7 @@ def where_taught(tool: str) -> str:
         >>> where_taught("Dask")
         'Part 2 (in preparation) runs a Dask cluster and computes on it'
         >>> where_taught("Kafka")
-        'not taught by name: Helm, which installs such tools, is Part 2 (in preparation)'
+        'not taught by name: Helm, which installs such tools, is lesson 20'
     """
     words = re.findall(r"[a-z0-9]+", tool.lower())
     return next(

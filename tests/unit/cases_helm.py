@@ -136,7 +136,7 @@ def _(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     return {}
 
 
-@half("helm_ex3", says="an image the cluster has, kds.invalid/mlflow:3.17.2 (it runs kds.invalid/mlflow:3.17)")
+@half("helm_ex3", says="its server runs the course's MLflow image, which the cluster holds (it runs another")
 def helm_ex3_as_found(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     fake.delete("secret", "sh.helm.release.v1.team-tracking.v2")
     fake.add(_secret("team-tracking", 1, config={"image": {"tag": "3.17"}}, image="kds.invalid/mlflow:3.17"))

@@ -43,3 +43,8 @@ def _sanitize(text: str) -> str:
 def test_sanitizer_masks_a_whole_uid_whatever_its_digits(segment: str) -> None:
     uid = f"a3969975-{segment}-425a-b952-e47ab4588b8a"
     assert _sanitize(f"pvc-{uid}   Bound   5m12s") == "pvc-UID   Bound   AGE"
+
+
+def test_sanitizer_masks_helm_dates_whatever_the_day() -> None:
+    assert _sanitize("LAST DEPLOYED: Tue Dec  1 23:22:41 2026") == "LAST DEPLOYED: HELM-DATE"
+    assert _sanitize("2 \tWed Dec 16 09:05:00 2026\tsuperseded") == "2 \tHELM-DATE\tsuperseded"
