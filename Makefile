@@ -51,12 +51,11 @@ unit: venv
 cluster-tests: venv
 	$(BIN)/pytest -q tests/engine tests/integration
 
-# Notebooks mostly wait for the cluster, so two topics run at once; a topic's lesson, exercises
-# and solutions run one after another on one worker (tests/nbval_groups.py).
-NBVAL_WORKERS ?= 2
+# Notebooks mostly wait for the cluster, so two runs share them, one topic (its lesson,
+# exercises and solutions) never split between them (tests/nbval_parallel.py).
+NBVAL_RUNS ?= 2
 nbval: venv
-	@if [ -n "$(NOTEBOOKS)" ]; then $(BIN)/pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  -n $(NBVAL_WORKERS) --dist loadgroup -p tests.nbval_groups -p tests.nbval_timing $(NOTEBOOKS); fi
+	@if [ -n "$(NOTEBOOKS)" ]; then $(PY) -m tests.nbval_parallel --runs $(NBVAL_RUNS) $(NOTEBOOKS); fi
 
 ## notebooks: execute every notebook against the cluster and store the real outputs
 notebooks: venv
