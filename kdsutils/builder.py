@@ -145,11 +145,13 @@ def _local_steps(context: Path, ref: str, work: Path) -> tuple[list[list[str]], 
     pulled = json.loads(record.read_text()) if record.is_file() else {}
     held = run(["buildah", "--root", str(store / "root"), "--runroot", str(store / "run"), "--storage-driver",
                 "vfs", "images", "--format", "{{.Name}}:{{.Tag}}"], check=False, timeout=120).stdout.split()
-    archives = {image.ref: engine_images.archive(image.name) for image in course_images()}
+    # Only the course images this Dockerfile starts FROM (a tool image's archive is large).
+    wanted = set(dockerfile_bases(_dockerfile(context).read_text()))
+    archives = {image.ref: engine_images.build(image.name) for image in course_images() if image.ref in wanted}
     bases = [path for ref, path in archives.items() if ref not in held or pulled.get(ref) != path.name]
     steps = plan(context, ref, "local", store=store, bases=bases, archive=work / "image.tar",
                  socket=local.containerd_socket())
-    return steps, record, {ref: path.name for ref, path in archives.items()}
+    return steps, record, {**pulled, **{ref: path.name for ref, path in archives.items()}}
 
 
 def build(path: str | Path, *, tag: str, progress: Progress = print) -> str:
