@@ -18,7 +18,10 @@ COURSE_MAP: tuple[tuple[tuple[str, ...], str], ...] = (
         "lesson 16 schedules CronJobs; Part 2 (in preparation) shows the Airflow, Prefect and Metaflow charts",
     ),
     (("elastic", "search", "opensearch"), "Part 2 (in preparation) shows the Elasticsearch chart"),
-    (("mlflow", "tracking", "experiment", "helm"), "lesson 20 installs MLflow from a chart repository with Helm"),
+    (
+        ("mlflow", "tracking", "experiment", "helm"),
+        "lesson 20 installs MLflow from a chart repository with Helm; lesson 22 tracks the churn model's runs in it",
+    ),
     (
         ("serv", "api", "fastapi", "flask", "endpoint", "deploy"),
         "lessons 13 and 14 run and expose a model API; Part 4 (in preparation) ships one end to end",
