@@ -48,3 +48,8 @@ def test_sanitizer_masks_a_whole_uid_whatever_its_digits(segment: str) -> None:
 def test_sanitizer_masks_helm_dates_whatever_the_day() -> None:
     assert _sanitize("LAST DEPLOYED: Tue Dec  1 23:22:41 2026") == "LAST DEPLOYED: HELM-DATE"
     assert _sanitize("2 \tWed Dec 16 09:05:00 2026\tsuperseded") == "2 \tHELM-DATE\tsuperseded"
+
+
+def test_sanitizer_masks_the_time_of_a_log_line() -> None:
+    line = "2026/12/02 00:08:29 INFO mlflow.tracking.fluent: Experiment with name 'churn' does not exist."
+    assert _sanitize(line) == "LOG-TIME INFO mlflow.tracking.fluent: Experiment with name 'churn' does not exist."
