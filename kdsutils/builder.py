@@ -154,6 +154,14 @@ def _local_steps(context: Path, ref: str, work: Path) -> tuple[list[list[str]], 
     return steps, record, {**pulled, **{ref: path.name for ref, path in archives.items()}}
 
 
+def _remove_replaced() -> None:
+    """Local engine: drop the image a rebuilt name pointed to before (kind's node keeps it)."""
+    from kdsutils.cluster import local
+    from kdsutils.cluster.local import images as engine_images
+
+    engine_images.remove_untagged(local.containerd_socket())
+
+
 def build(path: str | Path, *, tag: str, progress: Progress = print) -> str:
     """Build your folder into an image and load it into the course cluster.
 
@@ -212,6 +220,7 @@ def build(path: str | Path, *, tag: str, progress: Progress = print) -> str:
                 ) from None
         if record is not None:
             record.write_text(json.dumps(pulled, indent=2))
+            _remove_replaced()
     progress(f"{ref} is in the cluster (node {NODE}): use it as a container's image")
     return ref
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from kdsutils._run import run
 from kdsutils.errors import CommandError, KdsError
-from kdsutils.images import REGISTRY
+from kdsutils.images import REGISTRY, course_images
 from kdsutils.kube import effective_namespace
 from kdsutils.resources import echo, object_ref
 
@@ -253,7 +253,9 @@ def _image_pull(pod: dict, label: str, cs: dict, node_images: list[str]) -> Find
     waiting = cs.get("state", {}).get("waiting", {})
     evidence = [f"{label}: {waiting.get('reason')}: {waiting.get('message', '').strip()}".rstrip(": ")]
     course = [name for name in node_images if name.startswith(COURSE_REGISTRY)]
-    close = difflib.get_close_matches(image, course, n=1, cutoff=0.6)
+    # The node's status lists at most its 50 largest images: the catalogue's names are added.
+    known = sorted(set(course) | {known.ref for known in course_images()})
+    close = difflib.get_close_matches(image, known, n=1, cutoff=0.6)
     if course:
         evidence.append("course images in the cluster: " + ", ".join(sorted(course)))
     if image.startswith(COURSE_REGISTRY):

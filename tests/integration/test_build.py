@@ -1,8 +1,9 @@
 """`kds.build` on the live cluster: a learner's folder becomes an image that a Job runs.
 
 The folder is what lesson 02 has the learner write: a train.py and a Dockerfile ``FROM`` the
-course image. The image's tag is fixed, so runs replace it on the node instead of piling up;
-each run prints a fresh token, so the Job's logs prove that this run's build is what ran.
+course image. The image's tag is fixed and each test builds it twice: the second build replaces the
+first on the node instead of piling up (local engine: the old image is removed).
+The second prints a fresh token, so the Job's logs prove that it is what ran.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import pytest
 
 from kdsutils._run import run
 from kdsutils.builder import BuildError, build
+from kdsutils.cluster import CONTEXTS
+from kdsutils.cluster.local import containerd_socket
+from kdsutils.cluster.local.images import remove_untagged
+from kdsutils.kube import current_context
 from kdsutils.manifests import PYTHON_DS_IMAGE
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900)]
@@ -43,10 +48,15 @@ def _folder(parent: Path, train: str, *extra: str) -> Path:
 def test_a_folder_is_built_loaded_and_runs_as_a_job(
     ns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    folder = _folder(tmp_path, f"TOKEN = 'an earlier build'\n{TRAIN}")
+    build(folder, tag=TAG)
     token = uuid.uuid4().hex[:12]
-    folder = _folder(tmp_path, f"TOKEN = {token!r}\n{TRAIN}")
+    (folder / "train.py").write_text(f"TOKEN = {token!r}\n{TRAIN}")
+    capsys.readouterr()
 
     assert build(folder, tag=TAG) == TAG
+    if current_context() == CONTEXTS["local"]:
+        assert remove_untagged(containerd_socket()) == 0, "the build removed the image the tag pointed to before"
     printed = capsys.readouterr().out.splitlines()
     assert printed[:2] == [f"$ docker build --tag {TAG} {folder}", f"$ kind load docker-image {TAG} --name kds"]
 

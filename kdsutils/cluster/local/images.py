@@ -124,6 +124,9 @@ def import_all(socket: Path, record: Path, *, progress: Progress = print) -> Non
         if not path.exists():
             raise EngineError(f"The image {ref} is not built.", fix="run `make engine`")
         _import(ref, path, socket, record, progress)
+    removed = remove_untagged(socket)
+    if removed:
+        progress(f"Removed {removed} image(s) that earlier builds left without a name")
 
 
 def load(name: str, socket: Path, record: Path, *, progress: Progress = print) -> None:
@@ -134,6 +137,38 @@ def load(name: str, socket: Path, record: Path, *, progress: Progress = print) -
 def build_all(*, progress: Progress = print) -> list[Path]:
     """Build every image the local engine needs (tool images too: CI keeps them cached)."""
     return [build(name, progress=progress) for name in references()]
+
+
+def untagged(images: list[dict], containers: list[dict]) -> list[str]:
+    """The IDs of images no name points to any more and no container uses (pure).
+
+    Building ``churn-train:1`` again moves the name to the new image and leaves the old one
+    behind, nameless: each such copy takes the size of a full image on disk, and the node's
+    status lists only its 50 largest images, so leftovers push the course images off it.
+
+    Args:
+        images: ``crictl images -o json``'s ``images``.
+        containers: ``crictl ps -a -o json``'s ``containers``.
+
+    Examples:
+        >>> untagged([{"id": "sha256:a", "repoTags": []}, {"id": "sha256:b", "repoTags": ["x:1"]},
+        ...           {"id": "sha256:c", "repoTags": []}], [{"imageRef": "sha256:c"}])
+        ['sha256:a']
+    """
+    used = {c.get("imageRef") or c.get("image", {}).get("image") for c in containers}
+    return [image["id"] for image in images if not image.get("repoTags") and image["id"] not in used]
+
+
+def remove_untagged(socket: Path) -> int:
+    """Remove the images earlier builds of the same names left behind (see `untagged`); count them."""
+    endpoint = f"unix://{socket}"
+    crictl = [str(cached_binary("crictl")), f"--runtime-endpoint={endpoint}", f"--image-endpoint={endpoint}"]
+    images = json.loads(run([*crictl, "images", "-o", "json"], timeout=120).stdout)["images"]
+    containers = json.loads(run([*crictl, "ps", "-a", "-o", "json"], timeout=120).stdout)["containers"]
+    stale = untagged(images, containers)
+    if stale:
+        run([*crictl, "rmi", *stale], timeout=600)
+    return len(stale)
 
 
 def imported(socket: Path) -> set[str]:
