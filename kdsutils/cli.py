@@ -3,7 +3,8 @@
     kds up [--backend kind|local]     start the course cluster (idempotent)
     kds down | delete                 stop it | stop it and wipe its data
     kds status                        backend, Kubernetes version, node, namespaces, components
-    kds reset                         delete every lesson and exercise namespace (keeps the cluster)
+    kds reset                         delete every lesson and exercise namespace, and the charts
+                                      you published to the app store (keeps the cluster)
     kds doctor                        is this machine ready? (exit code 1 on any failure)
     kds workshop add-learner NAME     a namespace, account and kubeconfig on a shared cluster
     kds workshop join FILE            (on the learner's laptop) use that kubeconfig
@@ -203,11 +204,14 @@ def plan_reset(context: str, releases: dict[str, list[str]]) -> list[list[str]]:
 
 
 def _cmd_reset(args: argparse.Namespace) -> int:
-    """Delete every lesson and exercise namespace and the Helm releases in them."""
+    """Delete every lesson and exercise namespace, the Helm releases in them, and learners' charts."""
     context = require_course_context()
     listed = kubectl_json(["--context", context, "get", "namespaces"])
     if listed is None:
         raise KdsError(f"The cluster of context {context} does not answer.", fix="start it with `kds up`")
+    removed = appstore.remove_learner_charts()
+    if removed:
+        _progress(f"removed your charts from the app store: {', '.join(removed)}")
     targets = namespaces_to_reset(listed.get("items", []))
     if not targets:
         _progress("nothing to reset: no lesson or exercise namespaces")
@@ -316,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="backend, Kubernetes version, node, namespaces, components")
     backend_arg(status)
     status.set_defaults(func=_cmd_status)
-    sub.add_parser("reset", help="delete every lesson/exercise namespace and its Helm releases").set_defaults(
+    sub.add_parser("reset", help="delete lesson namespaces, their releases, your app store charts").set_defaults(
         func=_cmd_reset
     )
     sub.add_parser("doctor", help="check this machine; exit code 1 on any failure").set_defaults(func=_cmd_doctor)

@@ -1,4 +1,4 @@
-"""Fail when a notebook or test left a namespace behind (run after nbval by `make test`).
+"""Fail when a notebook or test left a namespace or a published chart behind (after nbval).
 
 Notebooks and tests start the deletion of their namespaces and go on; Kubernetes empties a
 namespace in the background. So a namespace that is still terminating gets time to go, and
@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
+from kdsutils import appstore
 from kdsutils._run import run
 
 PREFIXES = ("lesson-", "smoke-", "kds-test-", "learner-kt-")
@@ -47,9 +48,18 @@ def report(left: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def foreign_charts() -> list[str]:
+    """Charts in the app store that the course does not ship: a notebook published and kept them."""
+    return sorted(name for name in appstore.charts() if name not in appstore.course_charts())
+
+
 if __name__ == "__main__":
-    left = wait_gone()
+    left, charts = wait_gone(), foreign_charts()
     if left:
         print(report(left), file=sys.stderr)
+    if charts:
+        print(f"Still in the app store: {', '.join(charts)}. A notebook that publishes a chart removes it "
+              "at the end (appstore.delete).", file=sys.stderr)
+    if left or charts:
         sys.exit(1)
-    print("No lesson or test namespace was left behind.")
+    print("No lesson or test namespace, and no published chart, was left behind.")

@@ -165,11 +165,47 @@ def push(archive: str | Path, *, force: bool = False) -> dict[str, Any]:
     return answer
 
 
+def delete(name: str, version: str) -> None:
+    """Remove one version of a chart from the app store; print the command that does the same.
+
+    Releases installed from it keep running: Helm stored the chart with each release.
+
+    Raises:
+        KdsError: that version is not in the app store (the versions there are named).
+
+    Examples:
+        >>> delete("churn-api", "0.1.0")  # doctest: +SKIP
+        $ curl -X DELETE http://localhost:30080/api/charts/churn-api/0.1.0
+    """
+    print(f"$ curl -X DELETE {URL}/api/charts/{name}/{version}")
+    if _request("DELETE", f"/api/charts/{name}/{version}")[0] != 200:
+        held = charts().get(name, [])
+        raise KdsError(f"The app store has no {name} {version} (it holds: {', '.join(held) or 'no version of it'}).",
+                       fix=f"`helm search repo {REPO_NAME}/{name} --versions` lists the versions")  # fmt: skip
+
+
+def course_charts() -> set[str]:
+    """The names of the charts the course ships (``charts/*``)."""
+    return {p.parent.name for p in CHARTS_DIR.glob("*/Chart.yaml")}
+
+
+def remove_learner_charts() -> list[str]:
+    """Remove every chart a learner published (`kds reset`); return their ``NAME-VERSION`` names."""
+    removed = []
+    for name, versions in charts().items():
+        if name in course_charts():
+            continue
+        for version in versions:
+            _request("DELETE", f"/api/charts/{name}/{version}")
+            removed.append(f"{name}-{version}")
+    return removed
+
+
 def publish_course_charts(*, progress: Progress = print) -> list[str]:
     """Package every chart under ``charts/`` and put it in the app store (replacing the same version)."""
     published = []
     with tempfile.TemporaryDirectory() as tmp:
-        for chart_dir in sorted(p.parent for p in CHARTS_DIR.glob("*/Chart.yaml")):
+        for chart_dir in sorted(CHARTS_DIR / name for name in course_charts()):
             archive = package(chart_dir, Path(tmp))
             status, body = _request("POST", "/api/charts?force=true", archive.read_bytes())
             if status != 201:
