@@ -886,10 +886,12 @@ def _cli(tool: str, args: tuple[str, ...], read_only: set[str], no_namespace: se
     # `kubectl diff` ("differences found", as Unix diff says it); higher codes are failures.
     can_i = tool == "kubectl" and args[:2] == ("auth", "can-i")
     diff = tool == "kubectl" and verb == "diff"
-    proc = run(full, timeout=timeout, check=not (can_i or diff))
+    # `helm lint` writes its findings to stdout and only the count of failed charts to stderr.
+    report = (tool, verb) == ("helm", "lint")
+    proc = run(full, timeout=timeout, check=not (can_i or diff or report))
     answered = proc.returncode == 0 or (proc.returncode == 1 and (diff or proc.stdout.strip() == "no"))
     if not answered:
-        raise CommandError(full, proc.returncode, proc.stderr or proc.stdout)
+        raise CommandError(full, proc.returncode, proc.stdout + proc.stderr if report else proc.stderr or proc.stdout)
     if proc.stderr.strip():
         print(proc.stderr.rstrip(), file=sys.stderr)
     return Text(proc.stdout.rstrip("\n"))

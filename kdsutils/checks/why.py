@@ -24,7 +24,8 @@ COURSE_MAP: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (
         ("serv", "api", "fastapi", "flask", "endpoint", "deploy"),
-        "lessons 13 and 14 run and expose a model API; Part 4 (in preparation) ships one end to end",
+        "lessons 13 and 14 run and expose a model API, lesson 25 packages it as a chart; Part 4 (in preparation) "
+        "ships one end to end",
     ),
     (
         ("train", "sweep", "hyper", "batch", "job", "gpu"),
