@@ -2,9 +2,12 @@
 
 Measures, in one run on this machine, on the running local engine:
 - the app store: packaging and publishing every course chart (what `kds up` does each time);
-- each tool chart of the app store (today: mlflow), installed from the repository as a learner
+- each tool chart of the app store (mlflow), installed from the repository as a learner
   does: `helm install` until its Deployment is ready and until its API answers, and the memory
   its Pods use once they answer (the working set the kubelet reports, from crictl);
+- Dask as lesson 23 installs it: the operator's chart until its Deployment is ready, then a
+  `dask-cluster` release until its two workers are connected to the scheduler (a real client
+  asks), and the memory of the operator, the scheduler and the workers together;
 - the cold build of each tool image (recorded when it was built) and the size of its archive.
 
 Goals from the issue: each tool ready within 60 s; all Part 2 tools together within 4 GiB; the
@@ -76,6 +79,50 @@ def measure_chart(name: str, spec: dict, env: dict[str, str]) -> dict:
             "ready_within_goal": answered <= GOAL_READY_S}  # fmt: skip
 
 
+DASK_OPERATOR_VALUES = ["--set", "image.name=kds.invalid/dask", "--set", "image.tag=2026.8.0"]
+DASK_CRDS = [f"dask{kind}.kubernetes.dask.org" for kind in ("autoscalers", "clusters", "jobs", "workergroups")]
+
+
+def measure_dask(env: dict[str, str]) -> dict:
+    """Install the Dask operator and a two-worker cluster as lesson 23 does; time them, weigh them."""
+    from distributed import Client
+
+    from kdsutils.resources import port_forward
+
+    namespace = f"bench-dask-{uuid.uuid4().hex[:6]}"
+    load_image("dask", progress=lambda line: None)
+    run(["kubectl", "create", "namespace", namespace])
+    helm = ["helm", "--namespace", namespace]
+    try:
+        start = time.monotonic()
+        run([*helm, "install", "dask-operator", f"{appstore.REPO_NAME}/dask-kubernetes-operator",
+             *DASK_OPERATOR_VALUES], env=env)  # fmt: skip
+        run(["kubectl", "rollout", "status", "deployment/dask-operator-dask-kubernetes-operator", "-n", namespace,
+             "--timeout=300s"], timeout=310)  # fmt: skip
+        operator_ready = time.monotonic() - start
+        start = time.monotonic()
+        run([*helm, "install", "sweep", f"{appstore.REPO_NAME}/dask-cluster"], env=env)
+        run(["kubectl", "wait", "deployment/sweep-scheduler", "--for=create", "-n", namespace, "--timeout=120s"],
+            timeout=130)  # fmt: skip
+        run(["kubectl", "rollout", "status", "deployment/sweep-scheduler", "-n", namespace, "--timeout=300s"],
+            timeout=310)  # fmt: skip
+        scheduler_ready = time.monotonic() - start
+        with port_forward("service/sweep-scheduler", 8786, namespace=namespace) as url:
+            with Client(url.replace("http://", "tcp://")) as client:
+                client.wait_for_workers(2, timeout=300)
+                workers_connected = time.monotonic() - start
+        time.sleep(10)  # let it settle before weighing it
+        memory = _working_set_mib(namespace)
+    finally:
+        run([*helm, "uninstall", "sweep", "--wait"], check=False, timeout=300)
+        run([*helm, "uninstall", "dask-operator", "--wait"], check=False, timeout=300)
+        run(["kubectl", "delete", "crds", *DASK_CRDS, "--ignore-not-found"], check=False)
+        run(["kubectl", "delete", "namespace", namespace, "--wait=false"], check=False)
+    return {"operator_ready_s": round(operator_ready, 1), "scheduler_ready_s": round(scheduler_ready, 1),
+            "two_workers_connected_s": round(workers_connected, 1), "memory_working_set_mib": memory,
+            "ready_within_goal": max(operator_ready, workers_connected) <= GOAL_READY_S}  # fmt: skip
+
+
 def main() -> None:
     result: dict = {"machine": {"cpus": os.cpu_count(), "system": platform.platform()},
                     "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
@@ -88,6 +135,7 @@ def main() -> None:
         run(["helm", "repo", "add", appstore.REPO_NAME, appstore.URL], env=env)
         # The API server's proxy needs the Service name to be the release name: releases named as the chart.
         result["charts"] = {name: measure_chart(name, spec, env) for name, spec in TOOLS.items()}
+        result["charts"]["dask"] = measure_dask(env)
     total = sum(c["memory_working_set_mib"] for c in result["charts"].values())
     result["all_tools_memory_mib"] = round(total, 1)
     result["all_tools_within_goal"] = total <= GOAL_MEMORY_GIB * 1024

@@ -33,8 +33,9 @@ from kdsutils._run import run
 from kdsutils.cluster import CONTEXTS, Status
 from kdsutils.cluster import backend as backend_module
 from kdsutils.cluster.detect import BACKENDS, choose_backend
-from kdsutils.errors import KdsError, ToolMissing
+from kdsutils.errors import KdsError
 from kdsutils.kube import kubectl_json, require_course_context
+from kdsutils.resources import installed_releases
 
 LESSON_LABEL = "kds.course/lesson"
 RESET_PREFIXES = ("lesson-", "exercise-")
@@ -216,13 +217,7 @@ def _cmd_reset(args: argparse.Namespace) -> int:
     if not targets:
         _progress("nothing to reset: no lesson or exercise namespaces")
         return 0
-    releases: dict[str, list[str]] = {}
-    for namespace in targets:
-        try:
-            out = run(["helm", "list", "--short", "--namespace", namespace, "--kube-context", context], timeout=60)
-            releases[namespace] = out.stdout.split()
-        except ToolMissing:
-            releases[namespace] = []
+    releases = {namespace: installed_releases(namespace, context) for namespace in targets}
     if not any(releases.values()):
         _progress("no Helm releases to uninstall")
     for command in plan_reset(context, releases):

@@ -11,7 +11,7 @@ from kdsutils import kube
 from kdsutils._run import run
 from kdsutils.errors import ClusterNotReady
 from kdsutils.manifests import namespace as namespace_manifest
-from kdsutils.resources import apply, delete, quietly, wait
+from kdsutils.resources import apply, delete, installed_releases, quietly, wait
 
 LESSON_LABEL = "kds.course/lesson"
 #: What a lesson may leave in a shared workshop namespace, removed between lessons.
@@ -75,7 +75,7 @@ class Lesson:
     shared: bool = False
 
     def cleanup(self, *, wait: bool = False, timeout: float = 180) -> None:
-        """Delete the lesson's namespace and everything in it.
+        """Delete the lesson's namespace and everything in it, Helm releases first.
 
         Kubernetes removes a namespace's contents in the background, which takes a few seconds;
         by default the call returns once the deletion has started. Starting the same lesson
@@ -92,6 +92,10 @@ class Lesson:
             empty_namespace(self.namespace, wait=wait, timeout=timeout)
             return
         context = kube.require_course_context()
+        # Releases first: what a chart made outside the namespace (a ClusterRole) goes with them.
+        for release in installed_releases(self.namespace, context):
+            run(["helm", "uninstall", release, "--namespace", self.namespace, "--kube-context", context],
+                check=False, timeout=timeout)  # fmt: skip
         delete("namespace", self.namespace, ignore_not_found=True, wait=False, timeout=timeout)
         # A terminating namespace accepts no new pods; shorten the grace period of the ones it has,
         # since a shell or python running as a container's first process ignores SIGTERM and

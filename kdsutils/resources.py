@@ -31,7 +31,7 @@ from kubernetes.dynamic.resource import Resource, ResourceList
 
 from kdsutils._host import port_in_use
 from kdsutils._run import find_tool, run
-from kdsutils.errors import CommandError, KdsError, ManifestError, WaitTimeout
+from kdsutils.errors import CommandError, KdsError, ManifestError, ToolMissing, WaitTimeout
 from kdsutils.kube import api_client, default_namespace, effective_namespace, require_course_context
 
 if TYPE_CHECKING:
@@ -893,8 +893,37 @@ def _cli(tool: str, args: tuple[str, ...], read_only: set[str], no_namespace: se
     if not answered:
         raise CommandError(full, proc.returncode, proc.stdout + proc.stderr if report else proc.stderr or proc.stdout)
     if proc.stderr.strip():
-        print(proc.stderr.rstrip(), file=sys.stderr)
+        print(without_log_prefix(proc.stderr.rstrip()), file=sys.stderr)
     return Text(proc.stdout.rstrip("\n"))
+
+
+# How Go programs (helm) print the API server's warnings: `I1202 02:36:23.812298   22945
+# warnings.go:107] "Warning: ..."`, with a time and a process id that say nothing to a reader.
+_LOG_PREFIX = re.compile(r'^[IWE]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.]+:\d+\] "(.*)"$', re.M)
+
+
+def without_log_prefix(text: str) -> str:
+    """Drop the time, process id and source line Go's log puts before a warning (pure).
+
+    Examples:
+        >>> without_log_prefix('I1202 02:36:23.812298   22945 warnings.go:107] "Warning: unknown field"')
+        'Warning: unknown field'
+    """
+    return _LOG_PREFIX.sub(lambda m: m.group(1).replace('\\"', '"'), text)
+
+
+def installed_releases(namespace: str, context: str) -> list[str]:
+    """Return the names of the Helm releases in `namespace`, in any status (Helm 4 lists them all).
+
+    Empty when Helm is not installed. `kds reset` and `Lesson.cleanup` uninstall them before
+    deleting the namespace, so that what a chart made outside it (a ClusterRole, say) goes too.
+    """
+    try:
+        listed = run(["helm", "list", "--short", "--namespace", namespace, "--kube-context", context],
+                     timeout=60)  # fmt: skip
+    except ToolMissing:
+        return []
+    return listed.stdout.split()
 
 
 def kubectl(*args: str, timeout: float = 300) -> Text:

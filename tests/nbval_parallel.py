@@ -5,7 +5,8 @@
 Notebooks mostly wait for the cluster, so two runs at once take little more than half the
 time of one. A topic's lesson, exercises and solutions (``lessons/15-config.ipynb``,
 ``exercises/15-config.ipynb``, ``solutions/15-config.ipynb``) stay in one run, in that order:
-the exercise and solution notebooks share a namespace and would undo each other's work.
+the exercise and solution notebooks share a namespace and would undo each other's work. The
+topics in `BOUND` share one run too.
 Topics go to the run with the least work so far, longest first, by the durations of the last
 benchmark (``bench/results/make-test.json``; 60 s for a notebook it does not list).
 
@@ -27,6 +28,10 @@ REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / "_build"
 FOLDERS = ("lessons", "exercises", "solutions")
 UNKNOWN_SECONDS = 60.0
+#: Topics that share something cluster-wide, so they run one after the other, in one run: the
+#: node ports the course publishes (30000-30002: lessons 14, 17, 20), and the app store's list
+#: of charts, which lesson 01 (`kds status`) and 20 (`helm search repo`) show and 25 adds to.
+BOUND = (("01-setup", "14-services", "17-resources", "20-helm", "25-chart"),)
 
 
 def topics(notebooks: list[str]) -> dict[str, list[str]]:
@@ -41,6 +46,21 @@ def topics(notebooks: list[str]) -> dict[str, list[str]]:
                                                  if Path(n).parent.name in FOLDERS else len(FOLDERS))):  # fmt: skip
         found.setdefault(Path(name).stem, []).append(name)
     return found
+
+
+def bind(groups: dict[str, list[str]], bound: tuple[tuple[str, ...], ...] = BOUND) -> dict[str, list[str]]:
+    """Merge each set of `bound` topics into one, so the planner never runs two of them at once (pure).
+
+    Examples:
+        >>> bind({"a": ["l/a"], "b": ["l/b"], "c": ["l/c"]}, (("a", "c"),))
+        {'b': ['l/b'], 'a+c': ['l/a', 'l/c']}
+    """
+    merged = dict(groups)
+    for names in bound:
+        present = [name for name in names if name in merged]
+        if len(present) > 1:
+            merged["+".join(present)] = [notebook for name in present for notebook in merged.pop(name)]
+    return merged
 
 
 def plan(groups: dict[str, list[str]], seconds: dict[str, float], runs: int) -> list[list[str]]:
@@ -73,7 +93,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("notebooks", nargs="+")
     args = parser.parse_args(argv)
     BUILD.mkdir(exist_ok=True)
-    runs = plan(topics(args.notebooks), _last_durations(), max(1, args.runs))
+    runs = plan(bind(topics(args.notebooks)), _last_durations(), max(1, args.runs))
     started = []
     for n, names in enumerate(runs, start=1):
         log = BUILD / f"nbval-{n}.log"

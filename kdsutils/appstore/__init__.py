@@ -20,6 +20,7 @@ URL/api/charts`` publishes a chart the same way a team's own repository takes it
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import tempfile
 import time
@@ -45,6 +46,13 @@ URL = f"http://localhost:{APPSTORE_NODE_PORT}"
 #: Where it answers inside the cluster (for Pods and Jobs).
 CLUSTER_URL = f"http://{NAME}.{NAMESPACE}.svc.cluster.local:8080"
 CHARTS_DIR = images.REPO_ROOT / "charts"
+#: Charts that upstream ships inside a Python package the course installs (requirements.txt):
+#: used from the installed package, and published with the package's version.
+PACKAGED_CHARTS = {
+    "dask-kubernetes-operator": (
+        "dask-kubernetes", "dask_kubernetes/operator/deployment/helm/dask-kubernetes-operator"
+    ),
+}
 SERVER = Path(__file__).with_name("server.py")
 
 
@@ -123,9 +131,16 @@ def charts() -> dict[str, list[str]]:
     return {name: [str(v["version"]) for v in versions] for name, versions in index()["entries"].items()}
 
 
-def package(chart_dir: Path, out: Path) -> Path:
-    """Run ``helm package`` on a chart folder; return the ``.tgz`` it wrote into `out`."""
-    result = run(["helm", "package", str(chart_dir), "--destination", str(out)],
+def package(chart_dir: Path, out: Path, *, version: str | None = None) -> Path:
+    """Run ``helm package`` on a chart folder; return the ``.tgz`` it wrote into `out`.
+
+    Args:
+        chart_dir: The chart's folder.
+        out: Where the archive goes.
+        version: Package it as this version (chart and app), instead of its Chart.yaml's.
+    """
+    pinned = ["--version", version, "--app-version", version] if version else []
+    result = run(["helm", "package", str(chart_dir), "--destination", str(out), *pinned],
                  fix=f"run `helm lint {chart_dir}`: it names what is wrong with the chart")  # fmt: skip
     return Path(result.stdout.strip().rsplit(" ", 1)[-1])
 
@@ -185,8 +200,22 @@ def delete(name: str, version: str) -> None:
 
 
 def course_charts() -> set[str]:
-    """The names of the charts the course ships (``charts/*``)."""
-    return {p.parent.name for p in CHARTS_DIR.glob("*/Chart.yaml")}
+    """The names of the charts the course publishes: its own (``charts/*``) and `PACKAGED_CHARTS`."""
+    return {p.parent.name for p in CHARTS_DIR.glob("*/Chart.yaml")} | set(PACKAGED_CHARTS)
+
+
+def _chart_sources() -> list[tuple[Path, str | None]]:
+    """Each chart folder to publish, with the version to package it as (None: its own)."""
+    own: list[tuple[Path, str | None]] = [(p.parent, None) for p in sorted(CHARTS_DIR.glob("*/Chart.yaml"))]
+    packaged = []
+    for name, (distribution, folder) in sorted(PACKAGED_CHARTS.items()):
+        try:
+            packaged.append((Path(str(importlib.metadata.distribution(distribution).locate_file(folder))),
+                             importlib.metadata.version(distribution)))  # fmt: skip
+        except importlib.metadata.PackageNotFoundError:
+            raise KdsError(f"The chart {name} comes with the Python package {distribution}, which is not installed.",
+                           fix="run `make venv` (it installs requirements.txt)") from None  # fmt: skip
+    return own + packaged
 
 
 def remove_learner_charts() -> list[str]:
@@ -202,11 +231,11 @@ def remove_learner_charts() -> list[str]:
 
 
 def publish_course_charts(*, progress: Progress = print) -> list[str]:
-    """Package every chart under ``charts/`` and put it in the app store (replacing the same version)."""
+    """Package every course chart (`course_charts`) and put it in the app store (replacing the same version)."""
     published = []
     with tempfile.TemporaryDirectory() as tmp:
-        for chart_dir in sorted(CHARTS_DIR / name for name in course_charts()):
-            archive = package(chart_dir, Path(tmp))
+        for chart_dir, version in _chart_sources():
+            archive = package(chart_dir, Path(tmp), version=version)
             status, body = _request("POST", "/api/charts?force=true", archive.read_bytes())
             if status != 201:
                 raise KdsError(f"The app store refused the course chart {chart_dir.name}: {body.decode()}",

@@ -442,6 +442,24 @@ def releases(name: str, *, namespace: str | None = None) -> list[dict[str, Any]]
     return sorted(found, key=lambda r: r["version"])
 
 
+def release_items(name: str, chart: str) -> tuple[dict[str, Any] | None, list[Item]]:
+    """Return a release's newest revision (None when there is none) and the items about it.
+
+    The items: the release exists, its newest revision is deployed, it came from `chart`.
+    """
+    history = releases(name)
+    items: list[Item] = [(bool(history), f"there is a Helm release named {name} in {effective_namespace()}")]
+    if not history:
+        return None, items
+    newest = history[-1]
+    status, meta = newest["info"]["status"], newest["chart"]["metadata"]
+    return newest, [
+        *items,
+        item(status == "deployed", f"its newest revision ({newest['version']}) is deployed", f"it is {status}"),
+        item(meta["name"] == chart, f"it was installed from the chart {chart}", f"its chart is {meta['name']}"),
+    ]
+
+
 def pod_log(name: str, *, namespace: str | None = None) -> str:
     r"""Return what a Pod printed, as `kubectl logs` shows it.
 

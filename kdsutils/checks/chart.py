@@ -12,23 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from kdsutils import appstore
-from kdsutils.checks._kit import Item, apps, checker, core, discovery, item, read_or_none, releases
+from kdsutils.checks._kit import Item, apps, checker, core, discovery, item, read_or_none, release_items
 from kdsutils.kube import effective_namespace
-
-
-def _release(name: str, chart: str) -> tuple[dict[str, Any] | None, list[Item]]:
-    """The release's newest revision (None when there is none) and the items about it."""
-    history = releases(name)
-    items: list[Item] = [(bool(history), f"there is a Helm release named {name} in {effective_namespace()}")]
-    if not history:
-        return None, items
-    newest = history[-1]
-    status, meta = newest["info"]["status"], newest["chart"]["metadata"]
-    return newest, [
-        *items,
-        item(status == "deployed", f"its newest revision ({newest['version']}) is deployed", f"it is {status}"),
-        item(meta["name"] == chart, f"it was installed from the chart {chart}", f"its chart is {meta['name']}"),
-    ]
 
 
 def _published(chart: str, version: str) -> Item:
@@ -64,7 +49,7 @@ def chart_ex1() -> Iterator[Item]:
         ✔ Well done: chart_ex1 passes.
     """
     yield _published("churn-api", "0.3.0")
-    release, about = _release("demo", "churn-api")
+    release, about = release_items("demo", "churn-api")
     yield from about
     if release is None:
         return
@@ -115,7 +100,7 @@ def chart_ex2() -> Iterator[Item]:
         ✘ Not yet: chart_ex2.
           ✘ the release runs a new version of the chart, not 0.1.0 (it is 0.1.0)
     """
-    release, about = _release("team-api", "team-api")
+    release, about = release_items("team-api", "team-api")
     yield from about
     if release is None:
         return

@@ -12,7 +12,7 @@ from kdsutils.checks._kit import Item, checker, missing_text
 #: Where the course meets a tool a learner may name: (word beginnings that name it, what it offers).
 COURSE_MAP: tuple[tuple[tuple[str, ...], str], ...] = (
     (("jupyter", "notebook"), "Part 2 (in preparation) runs a JupyterLab for your team and shows JupyterHub"),
-    (("dask", "spark", "ray", "distributed"), "Part 2 (in preparation) runs a Dask cluster and computes on it"),
+    (("dask", "spark", "ray", "distributed"), "lesson 23 runs a Dask cluster and computes on it from the notebook"),
     (
         ("airflow", "prefect", "metaflow", "dagster", "pipeline", "schedul", "cron", "nightly"),
         "lesson 16 schedules CronJobs; Part 2 (in preparation) shows the Airflow, Prefect and Metaflow charts",
@@ -50,7 +50,7 @@ def where_taught(tool: str) -> str:
 
     Examples:
         >>> where_taught("Dask")
-        'Part 2 (in preparation) runs a Dask cluster and computes on it'
+        'lesson 23 runs a Dask cluster and computes on it from the notebook'
         >>> where_taught("Kafka")
         'not taught by name: Helm, which installs such tools, is lesson 20'
     """

@@ -15,7 +15,7 @@ from kdsutils._run import run
 from kdsutils.builder import load_image
 from kdsutils.errors import KdsError
 from kdsutils.manifests import job
-from kdsutils.resources import apply
+from kdsutils.resources import apply, port_forward
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 
@@ -119,3 +119,60 @@ def test_the_store_keeps_its_charts_when_its_pod_is_replaced(helm_home: dict[str
         assert time.monotonic() < deadline, "the app store did not answer within 30 s of its new Pod being ready"
         time.sleep(0.5)
     assert appstore.charts() == before
+
+
+DASK_CRDS = [f"dask{kind}.kubernetes.dask.org" for kind in ("autoscalers", "clusters", "jobs", "workergroups")]
+
+
+def _connected_workers(ns: str, expected: int) -> int:
+    """Connect to the scheduler of the cluster `sweep`; wait for exactly `expected` workers."""
+    from distributed import Client
+
+    with port_forward("service/sweep-scheduler", 8786, namespace=ns) as url:
+        with Client(url.replace("http://", "tcp://")) as client:
+            deadline = time.monotonic() + 180
+            while len(client.scheduler_info()["workers"]) != expected and time.monotonic() < deadline:
+                time.sleep(1)
+            workers = len(client.scheduler_info()["workers"])
+            # Computed on the workers: squares of 0..999 summed there, the hosts being the worker Pods.
+            squares = client.map(lambda x: x * x, range(1000))
+            total = client.submit(sum, squares).result()
+            hosts = set(client.run(lambda: __import__("socket").gethostname()).values())
+    assert total == 332833500
+    assert all(host.startswith("sweep-default-worker-") for host in hosts), hosts
+    return workers
+
+
+def test_dask_operator_and_a_cluster_install_from_the_store_compute_and_scale(
+    ns: str, helm_home: dict[str, str]
+) -> None:
+    load_image("dask")
+    operator_values = ["--set", "image.name=kds.invalid/dask", "--set", "image.tag=2026.8.0"]
+    try:
+        # The operator's chart comes from the dask-kubernetes wheel, published with its version.
+        run(["helm", "install", "dask-operator", "kds/dask-kubernetes-operator", "--version", "2026.3.0", "-n", ns,
+             *operator_values, "--wait", "--timeout", "180s"], timeout=200)  # fmt: skip
+        run(["helm", "install", "sweep", "kds/dask-cluster", "--version", "0.1.0", "-n", ns], timeout=60)
+        run(["kubectl", "wait", "deployment/sweep-scheduler", "--for=create", "-n", ns, "--timeout=60s"], timeout=70)
+        run(["kubectl", "rollout", "status", "deployment/sweep-scheduler", "-n", ns, "--timeout=180s"], timeout=190)
+        assert _connected_workers(ns, 2) == 2
+
+        run(["helm", "upgrade", "sweep", "kds/dask-cluster", "--version", "0.1.0", "-n", ns, "--reuse-values",
+             "--set", "workers.replicas=3"], timeout=60)  # fmt: skip
+        assert _connected_workers(ns, 3) == 3
+
+        wrong = run(["helm", "upgrade", "sweep", "kds/dask-cluster", "--version", "0.1.0", "-n", ns,
+                     "--reuse-values", "--set", "workers.replica=3"], check=False)  # fmt: skip
+        assert wrong.returncode != 0 and "replica" in wrong.stderr and "not allowed" in wrong.stderr
+
+        run(["helm", "uninstall", "sweep", "-n", ns, "--wait"], timeout=200)
+        # The DaskCluster's owner references take the rest with it.
+        for gone in ["daskworkergroup/sweep-default", "deployment/sweep-scheduler", "service/sweep-scheduler"]:
+            run(["kubectl", "wait", gone, "--for=delete", "-n", ns, "--timeout=120s"], timeout=130)
+        assert run(["kubectl", "get", "daskclusters,daskworkergroups", "-n", ns, "-o", "name"]).stdout == ""
+    finally:
+        run(["helm", "uninstall", "sweep", "-n", ns, "--ignore-not-found", "--wait"], check=False, timeout=200)
+        run(["helm", "uninstall", "dask-operator", "-n", ns, "--ignore-not-found", "--wait"], check=False,
+            timeout=200)  # fmt: skip
+        run(["kubectl", "delete", "crds", *DASK_CRDS, "--ignore-not-found"], check=False)
+    assert "dask" not in run(["kubectl", "get", "clusterroles", "-o", "name"]).stdout, "uninstall removes its role"

@@ -19,12 +19,12 @@ IMAGE = images.reference("mlflow")
 
 def _secret(name: str, revision: int, *, status: str = "deployed", config: dict | None = None,
             description: str = "Install complete", image: str = IMAGE, chart: str = "mlflow",
-            version: str = "0.1.0") -> Any:  # fmt: skip
-    """The Secret in which Helm keeps one revision of a release."""
+            version: str = "0.1.0", manifest: str | None = None) -> Any:  # fmt: skip
+    """The Secret in which Helm keeps one revision of a release (`manifest`: its YAML, else a Deployment's line)."""
     record = {
         "name": name, "version": revision, "info": {"status": status, "description": description},
         "config": config or {}, "chart": {"metadata": {"name": chart, "version": version}},
-        "manifest": f'---\nkind: Deployment\n        image: "{image}"\n',
+        "manifest": manifest if manifest is not None else f'---\nkind: Deployment\n        image: "{image}"\n',
     }  # fmt: skip
     packed = base64.b64encode(base64.b64encode(gzip.compress(json.dumps(record).encode()))).decode()
     manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": {

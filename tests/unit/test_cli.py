@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from kdsutils import cli, kube
+from kdsutils import cli, kube, resources
 from kdsutils.cli import build_parser, format_status, main, namespaces_to_reset, plan_reset
 from kdsutils.cluster import Status
 from kdsutils.doctor import Check
@@ -157,7 +157,10 @@ def test_reset_runs_the_plan(use_context, monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(cli, "run", run)
     monkeypatch.setattr(kube, "run", run)
+    monkeypatch.setattr(resources, "run", run)
+    monkeypatch.setattr(cli.appstore, "remove_learner_charts", lambda: ["churn-api-0.1.0"])
     assert main(["reset"]) == 0
+    assert ["helm", "list", "--short", "--namespace", "lesson-helm", "--kube-context", "kds-local"] in calls
     assert calls[-2:] == plan_reset("kds-local", {"lesson-helm": ["web"]})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.nbval_parallel import plan, topics
+from tests.nbval_parallel import BOUND, bind, plan, topics
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,5 +29,9 @@ def test_topics_go_to_the_least_loaded_run_and_none_is_split() -> None:
 def test_every_notebook_of_the_course_is_planned_once() -> None:
     notebooks = [str(p.relative_to(REPO)) for folder in ("lessons", "exercises", "solutions")
                  for p in sorted((REPO / folder).glob("*.ipynb"))]  # fmt: skip
-    runs = plan(topics(notebooks), {}, 2)
+    runs = plan(bind(topics(notebooks)), {}, 2)
     assert sorted(name for run in runs for name in run) == sorted(notebooks)
+    for names in BOUND:
+        holding = [n for n, run in enumerate(runs) if any(Path(name).stem in names for name in run)]
+        assert len(holding) == 1, f"the topics {names} share cluster-wide state: one run holds them all"
+    assert all(Path(f"lessons/{name}.ipynb").as_posix() in notebooks for names in BOUND for name in names)
