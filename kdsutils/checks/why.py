@@ -15,7 +15,8 @@ COURSE_MAP: tuple[tuple[tuple[str, ...], str], ...] = (
     (("dask", "spark", "ray", "distributed"), "lesson 23 runs a Dask cluster and computes on it from the notebook"),
     (
         ("airflow", "prefect", "metaflow", "dagster", "pipeline", "schedul", "cron", "nightly"),
-        "lesson 16 schedules CronJobs; Part 2 (in preparation) shows the Airflow, Prefect and Metaflow charts",
+        "lesson 16 schedules CronJobs; lesson 24 judges the public Airflow and Prefect charts before you install "
+        "one",
     ),
     (("elastic", "search", "opensearch"), "Part 2 (in preparation) shows the Elasticsearch chart"),
     (
@@ -103,7 +104,7 @@ def why_ex2(answer: object = None) -> Iterator[Item]:
     Examples:
         >>> check("why_ex2", answer=["Dask"])  # doctest: +SKIP
         ✔ Well done: why_ex2 passes.
-          ✔ Dask: Part 2 (in preparation) runs a Dask cluster and computes on it
+          ✔ Dask: lesson 23 runs a Dask cluster and computes on it from the notebook
     """
     if answer is None:
         yield False, "no answer yet: make a list of the tools your team misses and pass it, answer=your_list"

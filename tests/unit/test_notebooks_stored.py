@@ -21,10 +21,27 @@ def test_there_are_notebooks() -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_code_cell_was_executed_in_order(path: Path) -> None:
-    cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code" and not _online(c)]
     counts = [c.execution_count for c in cells]
     assert None not in counts, f"{path.name}: {counts.count(None)} code cell(s) never executed: run `make notebooks`"
     assert counts == list(range(1, len(cells) + 1)), f"{path.name}: cells were executed out of order: {counts}"
+
+
+def _online(cell: nbformat.NotebookNode) -> bool:
+    """A cell that needs the internet: never executed here, nor by nbval."""
+    return "skip-execution" in cell.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_only_cells_that_need_the_internet_are_skipped_and_they_say_so(path: Path) -> None:
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        marked = "NBVAL_SKIP" in cell.source
+        assert marked == _online(cell), f"{path.name}: NBVAL_SKIP and the tag skip-execution go together"
+        if marked:
+            assert cell.source.startswith("# NBVAL_SKIP: needs the internet"), f"{path.name}: say why it is skipped"
+            assert not cell.outputs, f"{path.name}: a skipped cell has no stored output"
 
 
 def _sanitize(text: str) -> str:
