@@ -23,6 +23,7 @@ from kdsutils.images import reference
 
 OPERATOR, OPERATOR_VERSION = "dask-kubernetes-operator", "2026.3.0"
 CLUSTER, CLUSTER_VERSION = "dask-cluster", "0.1.0"
+TEAM_NAMESPACE = "team-dask"
 
 
 def rendered(chart: str, version: str, *values: str) -> list[dict[str, Any]]:
@@ -118,8 +119,11 @@ def charts_ex2(answer: object = None) -> Iterator[Item]:
     (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     args = [str(a) for a in container.get("args") or []]
-    watches = [a for a in args if a.startswith("--namespace")] and "--all-namespaces" not in args
-    yield item(bool(watches), "the operator watches only a namespace (kopf's --namespace), not all of them",
+    # kopf takes `--namespace=team-dask` or `--namespace team-dask` (and `-n`).
+    joined = " ".join(args).replace("=", " ")
+    named = any(f"{flag} {TEAM_NAMESPACE}" in joined for flag in ("--namespace", "-n"))
+    watches = named and "--all-namespaces" not in args
+    yield item(watches, f"the operator watches only the namespace {TEAM_NAMESPACE} (kopf's --namespace), not all",
                f"its arguments are {args}")  # fmt: skip
     image, course = container["image"], reference("dask")
     yield item(image == course, f"it runs the course's image {course}", f"it runs {image}")

@@ -93,7 +93,8 @@ def dask_ex1() -> Iterator[Item]:
         "`helm upgrade`.",
         "`helm upgrade big kds/dask-cluster --version 0.1.0 --reuse-values --set "
         "workers.resources.requests.memory=512Mi --set workers.resources.limits.memory=1Gi -n $namespace`; the "
-        "operator does not change running workers, so then `kubectl delete daskcluster big -n $namespace` and "
+        "operator does not change running workers, so then `kubectl delete daskcluster big --cascade=foreground "
+        "-n $namespace`, wait until daskworkergroup/big-default and deployment/big-scheduler are gone, and run "
         "the same `helm upgrade` again, which makes it anew",
     ),
 )

@@ -8,6 +8,7 @@ live objects say what runs. Each check reads both.
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -55,12 +56,20 @@ def _ready(deploy: Any) -> Item:
                 "it has no ready Pod yet: `kubectl get pods` and `kubectl describe pod` say why")  # fmt: skip
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+def _answers(url: str, patience: float = 10) -> bool:
+    """Whether `url` answers 200, asking again for `patience` seconds.
+
+    A new node port opens a moment after its Service changes, once kube-proxy has set it up.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.5)
 
 
 def _memory(container: Any, kind: str) -> str | None:

@@ -85,7 +85,7 @@ def charts_ex2_cluster_rbac(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) 
     return {"answer": _values(monkeypatch, {**GOOD, "rbac": {"cluster": True}})}
 
 
-@half("charts_ex2", says="the operator watches only a namespace")
+@half("charts_ex2", says="the operator watches only the namespace team-dask")
 def charts_ex2_all_namespaces(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     return {"answer": _values(monkeypatch, {k: v for k, v in GOOD.items() if k != "kopfArgs"})}
 
@@ -93,6 +93,11 @@ def charts_ex2_all_namespaces(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch
 @half("charts_ex2", says="it runs the course's image kds.invalid/dask:2026.8.0 (it runs ghcr.io")
 def charts_ex2_upstream_image(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     return {"answer": _values(monkeypatch, {k: v for k, v in GOOD.items() if k != "image"})}
+
+
+@half("charts_ex2", says="the operator watches only the namespace team-dask (kopf's --namespace), not all (its")
+def charts_ex2_another_namespace(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+    return {"answer": _values(monkeypatch, {**GOOD, "kopfArgs": ["--namespace=default"]})}
 
 
 @half("charts_ex2", says="its container has a memory limit")
