@@ -6,7 +6,7 @@
 #
 # buildah (Debian) pulls the base image from its archive (built by build-image.sh) and builds
 # the Dockerfile as `docker build` would, with the vfs storage driver in a private folder. RUN
-# steps see the host's pip settings and certificate bundle (a TLS-inspecting proxy's authority,
+# steps see the host's pip and npm settings and certificate bundle (a TLS-inspecting proxy's authority,
 # where there is one); the mounts are not committed into the image.
 set -euo pipefail
 
@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 buildah "${store[@]}" pull --quiet "docker-archive:$base" >/dev/null
 mounts=()
-for file in /etc/pip.conf /etc/ssl/certs/ca-certificates.crt; do
+for file in /etc/pip.conf /etc/npmrc /etc/ssl/certs/ca-certificates.crt; do
   [ -f "$file" ] && mounts+=(--volume "$file:$file:ro")
 done
 log "$name: buildah bud images/$name (FROM $(basename "$base"))"

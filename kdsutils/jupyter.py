@@ -1,0 +1,147 @@
+"""Talking to a JupyterHub from Python, as a person in a browser would (lesson 21).
+
+A hub's web pages are thin over its REST API: the login form sets a cookie, the "Start My
+Server" button is ``POST /hub/api/users/<name>/server``, and a notebook cell is a message to a
+kernel over a WebSocket. `sign_in` and `run_code` do the two steps that need more than one
+request; everything else is a plain ``requests`` call, shown in the lesson.
+
+Examples:
+    >>> token = sign_in("http://127.0.0.1:8000", "alice", "team-password")  # doctest: +SKIP
+    >>> run_code("http://127.0.0.1:8000", token, "alice", "print(1 + 1)")  # doctest: +SKIP
+    '2\\n'
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import requests
+import websocket
+
+from kdsutils.errors import KdsError
+
+
+def sign_in(hub_url: str, user: str, password: str, *, timeout: float = 30) -> str:
+    """Sign in to a JupyterHub as `user` through its login form, and return an API token for them.
+
+    Args:
+        hub_url: Where the hub answers, such as ``http://127.0.0.1:8000``.
+        user: The user name typed into the form.
+        password: The password typed into the form.
+        timeout: Seconds to wait for each request.
+
+    Returns:
+        A token that acts as `user` (header ``Authorization: token <token>``), valid for an hour.
+
+    Raises:
+        KdsError: when the hub refuses the password, or does not answer as a hub.
+    """
+    session = requests.Session()
+    session.get(f"{hub_url}/hub/login", timeout=timeout).raise_for_status()
+    form = {"username": user, "password": password, "_xsrf": session.cookies.get("_xsrf", "")}
+    answer = session.post(f"{hub_url}/hub/login", data=form, allow_redirects=False, timeout=timeout)
+    if answer.status_code != 302:
+        raise KdsError(
+            f"The hub at {hub_url} did not sign in {user!r} (HTTP {answer.status_code}): "
+            "the password is not the one the hub was installed with.",
+            fix="read the release's password: kubectl get secret <release>-jupyterhub "
+            "-o jsonpath='{.data.password}' | base64 -d",
+        )
+    headers = {"X-XSRFToken": session.cookies.get("_xsrf", "")}
+    answer = session.post(
+        f"{hub_url}/hub/api/users/{user}/tokens",
+        headers=headers,
+        json={"note": "kdsutils.jupyter.sign_in", "expires_in": 3600},
+        timeout=timeout,
+    )
+    answer.raise_for_status()
+    return answer.json()["token"]
+
+
+def _message(code: str, session: str) -> dict[str, Any]:
+    """The kernel message a notebook cell sends (Jupyter's messaging protocol, version 5.3)."""
+    return {
+        "header": {
+            "msg_id": uuid.uuid4().hex,
+            "session": session,
+            "username": "kdsutils",
+            "msg_type": "execute_request",
+            "version": "5.3",
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+        "parent_header": {},
+        "metadata": {},
+        "content": {
+            "code": code,
+            "silent": False,
+            "store_history": False,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+        "channel": "shell",
+        "buffers": [],
+    }
+
+
+def _collect(ws: websocket.WebSocket, msg_id: str, deadline: float) -> str:
+    """What the kernel printed for one request, read until it goes idle again."""
+    printed: list[str] = []
+    while time.monotonic() < deadline:
+        ws.settimeout(max(0.1, deadline - time.monotonic()))
+        reply = json.loads(ws.recv())
+        if reply.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind, content = reply["msg_type"], reply["content"]
+        if kind == "stream":
+            printed.append(content["text"])
+        elif kind in ("execute_result", "display_data"):
+            printed.append(content["data"].get("text/plain", "") + "\n")
+        elif kind == "error":
+            raise KdsError(
+                f"The code raised {content['ename']}: {content['evalue']}",
+                fix="the error happened in the user's server: fix the code and run it again",
+            )
+        elif kind == "status" and content["execution_state"] == "idle":
+            return "".join(printed)
+    raise KdsError("The kernel did not finish in time.", fix="run shorter code, or pass a larger timeout=")
+
+
+def run_code(hub_url: str, token: str, user: str, code: str, *, timeout: float = 60) -> str:
+    """Run Python `code` in a new kernel of `user`'s server, as a notebook cell would, and return its output.
+
+    Args:
+        hub_url: Where the hub answers, such as ``http://127.0.0.1:8000``.
+        token: A token of `user` (from `sign_in`).
+        user: Whose server runs the code; it must be running.
+        code: The cell's source.
+        timeout: Seconds the kernel may take to start and run the code.
+
+    Returns:
+        What the cell printed, and its last expression's value, as text.
+
+    Raises:
+        KdsError: when the server is not running, or the code raises (with its error).
+    """
+    headers = {"Authorization": f"token {token}"}
+    server = f"{hub_url}/user/{user}"
+    answer = requests.post(f"{server}/api/kernels", headers=headers, json={"name": "python3"}, timeout=timeout)
+    if answer.status_code != 201:
+        raise KdsError(
+            f"{user}'s server did not start a kernel (HTTP {answer.status_code}): it is probably not running.",
+            fix=f"start it: POST {hub_url}/hub/api/users/{user}/server, and wait until it is ready",
+        )
+    kernel = answer.json()["id"]
+    deadline = time.monotonic() + timeout
+    ws_url = f"{server.replace('http', 'ws', 1)}/api/kernels/{kernel}/channels"
+    ws = websocket.create_connection(ws_url, header=[f"Authorization: token {token}"], timeout=timeout)
+    try:
+        request = _message(code, session=uuid.uuid4().hex)
+        ws.send(json.dumps(request))
+        return _collect(ws, request["header"]["msg_id"], deadline)
+    finally:
+        ws.close()
+        requests.delete(f"{server}/api/kernels/{kernel}", headers=headers, timeout=timeout)
