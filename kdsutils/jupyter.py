@@ -7,8 +7,8 @@ request; everything else is a plain ``requests`` call, shown in the lesson.
 
 Examples:
     >>> token = sign_in("http://127.0.0.1:8000", "alice", "team-password")  # doctest: +SKIP
-    >>> run_code("http://127.0.0.1:8000", token, "alice", "print(1 + 1)")  # doctest: +SKIP
-    '2\\n'
+    >>> print(run_code("http://127.0.0.1:8000", token, "alice", "print(1 + 1)"))  # doctest: +SKIP
+    2
 """
 
 from __future__ import annotations
@@ -22,6 +22,32 @@ import requests
 import websocket
 
 from kdsutils.errors import KdsError
+
+
+def hub_version(hub_url: str, *, timeout: float = 60) -> str:
+    """Wait until the hub answers through its proxy, and return its version.
+
+    Right after an install or an upgrade the Pods are ready a moment before every route to them
+    is: the hub's API (``/hub/api``, which needs no sign-in) is asked again until it answers.
+
+    Raises:
+        KdsError: when it has not answered within `timeout` seconds (with what was seen).
+    """
+    deadline = time.monotonic() + timeout
+    seen = "no answer yet"
+    while time.monotonic() < deadline:
+        try:
+            answer = requests.get(f"{hub_url}/hub/api", timeout=5)
+            if answer.status_code == 200:
+                return answer.json()["version"]
+            seen = f"HTTP {answer.status_code}"
+        except requests.RequestException as error:
+            seen = type(error).__name__
+        time.sleep(0.5)
+    raise KdsError(
+        f"The hub at {hub_url} did not answer within {timeout:.0f} s (last: {seen}).",
+        fix="look at the hub: kubectl logs deployment/<release>-jupyterhub-hub, and kds.diagnose on its Pod",
+    )
 
 
 def sign_in(hub_url: str, user: str, password: str, *, timeout: float = 30) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from kdsutils import appstore
 from kdsutils._run import run
@@ -176,3 +178,65 @@ def test_dask_operator_and_a_cluster_install_from_the_store_compute_and_scale(
             timeout=200)  # fmt: skip
         run(["kubectl", "delete", "crds", *DASK_CRDS, "--ignore-not-found"], check=False)
     assert "dask" not in run(["kubectl", "get", "clusterroles", "-o", "name"]).stdout, "uninstall removes its role"
+
+
+def _kubectl_json(ns: str, ref: str) -> dict:
+    return json.loads(run(["kubectl", "get", ref, "-n", ns, "-o", "json"]).stdout)
+
+
+def _secret(ns: str, name: str, key: str) -> str:
+    return base64.b64decode(_kubectl_json(ns, f"secret/{name}")["data"][key]).decode()
+
+
+def test_jupyterhub_signs_in_spawns_a_server_that_runs_code_and_keeps_its_files(
+    ns: str, helm_home: dict[str, str]
+) -> None:
+    from kdsutils.jupyter import hub_version, run_code, sign_in
+
+    load_image("jupyterhub")
+    run(["helm", "install", "team", "kds/jupyterhub", "--version", "0.1.0", "-n", ns, "--wait", "--timeout", "180s"],
+        timeout=200)  # fmt: skip
+    password = _secret(ns, "team-jupyterhub", "password")
+    assert len(password) == 32, "the chart generates a password when none is given"
+    with port_forward("svc/team-jupyterhub", 80, namespace=ns) as url:
+        assert hub_version(url) == "6.1.1"
+        token = sign_in(url, "alice", password)
+        with pytest.raises(KdsError, match="did not sign in"):
+            sign_in(url, "alice", "not-the-password")
+        headers = {"Authorization": f"token {token}"}
+
+        def start() -> None:
+            requests.post(f"{url}/hub/api/users/alice/server", headers=headers, timeout=30).raise_for_status()
+            deadline = time.monotonic() + 120
+            while not (requests.get(f"{url}/hub/api/users/alice", headers=headers, timeout=30).json()
+                       ["servers"].get("", {}).get("ready")):  # fmt: skip
+                assert time.monotonic() < deadline, "alice's server did not become ready in 120 s"
+                time.sleep(1)
+
+        start()
+        code = "import socket, pathlib\npathlib.Path('notes.txt').write_text('kept')\nprint(socket.gethostname())"
+        assert run_code(url, token, "alice", code) == "jupyter-alice\n"
+        pod = _kubectl_json(ns, "pod/jupyter-alice")
+        assert pod["spec"]["containers"][0]["resources"]["limits"]["memory"] in ("1G", "1073741824")
+
+        # An upgrade keeps the generated password, restarts the hub, and servers start with the new limit.
+        more = ["--set", "singleuser.resources.limits.memory=2Gi"]
+        run(["helm", "upgrade", "team", "kds/jupyterhub", "--version", "0.1.0", "-n", ns, "--reuse-values", *more,
+             "--wait", "--timeout", "180s"], timeout=200)  # fmt: skip
+        assert _secret(ns, "team-jupyterhub", "password") == password
+        hub_version(url)
+        requests.delete(f"{url}/hub/api/users/alice/server", headers=headers, timeout=60).raise_for_status()
+        run(["kubectl", "wait", "pod/jupyter-alice", "--for=delete", "-n", ns, "--timeout=60s"], timeout=70)
+        start()
+        assert run_code(url, token, "alice", "print(open('notes.txt').read())") == "kept\n", "her claim kept the file"
+        pod = _kubectl_json(ns, "pod/jupyter-alice")
+        assert pod["spec"]["containers"][0]["resources"]["limits"]["memory"] in ("2G", "2147483648")
+
+    wrong = run(["helm", "upgrade", "team", "kds/jupyterhub", "--version", "0.1.0", "-n", ns, "--reuse-values",
+                 "--set", "auth.password=short"], check=False)  # fmt: skip
+    assert wrong.returncode != 0 and "/auth/password': minLength: got 5, want 8" in wrong.stderr
+    run(["helm", "rollback", "team", "1", "-n", ns, "--wait", "--timeout", "180s"], timeout=200)
+    run(["kubectl", "delete", "pod/jupyter-alice", "-n", ns, "--wait"], timeout=70)
+    run(["helm", "uninstall", "team", "-n", ns, "--wait"], timeout=200)
+    left = run(["kubectl", "get", "pvc", "-n", ns, "-o", "name"]).stdout.split()
+    assert left == ["persistentvolumeclaim/claim-alice"], "the hub's claim goes with the release; users' claims stay"

@@ -43,7 +43,7 @@ def test_the_docker_free_recipe_knows_every_base_image() -> None:
 
 def test_a_tool_image_starts_from_the_current_tag_of_its_base() -> None:
     tools = [image for image in images.course_images() if image.on_demand]
-    assert [image.name for image in tools] == ["dask", "mlflow"]
+    assert [image.name for image in tools] == ["dask", "jupyterhub", "mlflow"]
     for image in tools:
         bases = images.dockerfile_bases((image.context / "Dockerfile").read_text())
         assert bases == [images.reference(image.base)], f"images/{image.name}/Dockerfile: FROM the base's TAG"
