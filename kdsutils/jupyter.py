@@ -2,8 +2,8 @@
 
 A hub's web pages are thin over its REST API: the login form sets a cookie, the "Start My
 Server" button is ``POST /hub/api/users/<name>/server``, and a notebook cell is a message to a
-kernel over a WebSocket. `sign_in` and `run_code` do the two steps that need more than one
-request; everything else is a plain ``requests`` call, shown in the lesson.
+kernel over a WebSocket. These helpers do what the buttons do, each in a few requests:
+`hub_version`, `sign_in`, `start_server`, `stop_server` and `run_code`.
 
 Examples:
     >>> token = sign_in("http://127.0.0.1:8000", "alice", "team-password")  # doctest: +SKIP
@@ -85,6 +85,60 @@ def sign_in(hub_url: str, user: str, password: str, *, timeout: float = 30) -> s
     )
     answer.raise_for_status()
     return answer.json()["token"]
+
+
+def _server(hub_url: str, headers: dict[str, str], user: str, timeout: float) -> dict[str, Any]:
+    """The hub's record of `user`'s default server ({} when none is running or starting)."""
+    answer = requests.get(f"{hub_url}/hub/api/users/{user}", headers=headers, timeout=timeout)
+    answer.raise_for_status()
+    return answer.json()["servers"].get("", {})
+
+
+def start_server(hub_url: str, token: str, user: str, *, timeout: float = 120) -> float:
+    """Press "Start My Server" for `user` (``POST /hub/api/users/<user>/server``) and wait until it is ready.
+
+    Args:
+        hub_url: Where the hub answers, such as ``http://127.0.0.1:8000``.
+        token: A token of `user` (from `sign_in`).
+        user: Whose server to start.
+        timeout: Seconds to wait for the server to be ready.
+
+    Returns:
+        The seconds it took, from the request to a ready server.
+
+    Raises:
+        KdsError: when the server is not ready in time (its Pod, ``jupyter-<user>``, says why).
+    """
+    headers = {"Authorization": f"token {token}"}
+    started = time.monotonic()
+    answer = requests.post(f"{hub_url}/hub/api/users/{user}/server", headers=headers, timeout=timeout)
+    if answer.status_code not in (201, 202, 400):  # 400: it is already running
+        answer.raise_for_status()
+    while not _server(hub_url, headers, user, timeout).get("ready"):
+        if time.monotonic() - started > timeout:
+            raise KdsError(
+                f"{user}'s server was not ready within {timeout:.0f} s.",
+                fix=f"ask its Pod why: kubectl describe pod jupyter-{user} (or kds.diagnose('pod/jupyter-{user}'))",
+            )
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
+def stop_server(hub_url: str, token: str, user: str, *, timeout: float = 120) -> None:
+    """Press "Stop My Server" for `user` (``DELETE /hub/api/users/<user>/server``) and wait until it has stopped.
+
+    Their claim, and the files on it, stay.
+    """
+    headers = {"Authorization": f"token {token}"}
+    answer = requests.delete(f"{hub_url}/hub/api/users/{user}/server", headers=headers, timeout=timeout)
+    if answer.status_code not in (202, 204, 400):  # 400: it is not running
+        answer.raise_for_status()
+    deadline = time.monotonic() + timeout
+    while _server(hub_url, headers, user, timeout):
+        if time.monotonic() > deadline:
+            raise KdsError(f"{user}'s server did not stop within {timeout:.0f} s.",
+                           fix="look at the hub's log: kubectl logs deployment/<release>-jupyterhub-hub")  # fmt: skip
+        time.sleep(0.5)
 
 
 def _message(code: str, session: str) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from kdsutils import appstore
 from kdsutils._run import run
 from kdsutils.builder import load_image
 from kdsutils.errors import KdsError
+from kdsutils.jupyter import hub_version, run_code, sign_in, start_server, stop_server
 from kdsutils.manifests import job
 from kdsutils.resources import apply, port_forward
 
@@ -191,8 +191,6 @@ def _secret(ns: str, name: str, key: str) -> str:
 def test_jupyterhub_signs_in_spawns_a_server_that_runs_code_and_keeps_its_files(
     ns: str, helm_home: dict[str, str]
 ) -> None:
-    from kdsutils.jupyter import hub_version, run_code, sign_in
-
     load_image("jupyterhub")
     run(["helm", "install", "team", "kds/jupyterhub", "--version", "0.1.0", "-n", ns, "--wait", "--timeout", "180s"],
         timeout=200)  # fmt: skip
@@ -203,17 +201,8 @@ def test_jupyterhub_signs_in_spawns_a_server_that_runs_code_and_keeps_its_files(
         token = sign_in(url, "alice", password)
         with pytest.raises(KdsError, match="did not sign in"):
             sign_in(url, "alice", "not-the-password")
-        headers = {"Authorization": f"token {token}"}
 
-        def start() -> None:
-            requests.post(f"{url}/hub/api/users/alice/server", headers=headers, timeout=30).raise_for_status()
-            deadline = time.monotonic() + 120
-            while not (requests.get(f"{url}/hub/api/users/alice", headers=headers, timeout=30).json()
-                       ["servers"].get("", {}).get("ready")):  # fmt: skip
-                assert time.monotonic() < deadline, "alice's server did not become ready in 120 s"
-                time.sleep(1)
-
-        start()
+        assert start_server(url, token, "alice") < 60
         code = "import socket, pathlib\npathlib.Path('notes.txt').write_text('kept')\nprint(socket.gethostname())"
         assert run_code(url, token, "alice", code) == "jupyter-alice\n"
         pod = _kubectl_json(ns, "pod/jupyter-alice")
@@ -225,9 +214,9 @@ def test_jupyterhub_signs_in_spawns_a_server_that_runs_code_and_keeps_its_files(
              "--wait", "--timeout", "180s"], timeout=200)  # fmt: skip
         assert _secret(ns, "team-jupyterhub", "password") == password
         hub_version(url)
-        requests.delete(f"{url}/hub/api/users/alice/server", headers=headers, timeout=60).raise_for_status()
+        stop_server(url, token, "alice")
         run(["kubectl", "wait", "pod/jupyter-alice", "--for=delete", "-n", ns, "--timeout=60s"], timeout=70)
-        start()
+        assert start_server(url, token, "alice") < 60
         assert run_code(url, token, "alice", "print(open('notes.txt').read())") == "kept\n", "her claim kept the file"
         pod = _kubectl_json(ns, "pod/jupyter-alice")
         assert pod["spec"]["containers"][0]["resources"]["limits"]["memory"] in ("2G", "2147483648")
