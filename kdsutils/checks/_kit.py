@@ -364,6 +364,15 @@ def batch() -> client.BatchV1Api:
     return typed_api(client.BatchV1Api)
 
 
+def storage() -> client.StorageV1Api:
+    """Return the client of the storage API: StorageClasses.
+
+    Examples:
+        >>> storage().list_storage_class()  # doctest: +SKIP
+    """
+    return typed_api(client.StorageV1Api)
+
+
 def discovery() -> client.DiscoveryV1Api:
     """Return the client of the discovery API: the EndpointSlices behind a Service.
 
@@ -477,6 +486,13 @@ def pod_log(name: str, *, namespace: str | None = None) -> str:
         name, effective_namespace(namespace), _preload_content=False, _request_timeout=TIMEOUT
     )
     return response.data.decode("utf-8", errors="replace")
+
+
+def pod_ready(pod: client.V1Pod) -> bool:
+    """Whether a Pod is ready for its work: its Ready condition is True and it is not being deleted."""
+    if pod.metadata.deletion_timestamp is not None:
+        return False
+    return any(c.type == "Ready" and c.status == "True" for c in (pod.status and pod.status.conditions) or [])
 
 
 def job_pods(job: str) -> list[client.V1Pod]:

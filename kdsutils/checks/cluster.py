@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
-from kubernetes import client
-
-from kdsutils.checks._kit import TIMEOUT, Item, checker, command_text, core, item, quantity, read_or_none
+from kdsutils.checks._kit import TIMEOUT, Item, checker, command_text, core, item, pod_ready, quantity, read_or_none
 from kdsutils.kube import effective_namespace
 
 #: How far a rounded answer (``"23.5Gi"``) may be from the node's exact figure.
@@ -179,11 +177,6 @@ def cluster_ex2(answer: object = None) -> Iterator[Item]:
         yield False, f"{answer!r} is not the memory the node offers to pods"
 
 
-def _ready(pod: client.V1Pod) -> bool:
-    conditions = (pod.status and pod.status.conditions) or []
-    return any(condition.type == "Ready" and condition.status == "True" for condition in conditions)
-
-
 @checker(
     "cluster_ex3",
     hints=(
@@ -220,8 +213,8 @@ def cluster_ex3() -> Iterator[Item]:
     phase = pod.status.phase if pod.status else None
     if phase == "Pending" and not (pod.spec.node_name):
         seen = "it is Pending: no node has been chosen for it"
-    elif phase == "Running" and not _ready(pod):
+    elif phase == "Running" and not pod_ready(pod):
         seen = "it is Running but not ready yet: check again in a moment"
     else:
         seen = f"it is {phase}"
-    yield item(phase == "Running" and _ready(pod), f"{CHURN_API} is running and ready", seen)
+    yield item(phase == "Running" and pod_ready(pod), f"{CHURN_API} is running and ready", seen)

@@ -9,7 +9,18 @@ from dataclasses import dataclass
 
 from kubernetes import client
 
-from kdsutils.checks._kit import Item, apps, checker, command_text, core, finished, item, pod_log, read_or_none
+from kdsutils.checks._kit import (
+    Item,
+    apps,
+    checker,
+    command_text,
+    core,
+    finished,
+    item,
+    pod_log,
+    pod_ready,
+    read_or_none,
+)
 
 
 def _secret_value(secret: client.V1Secret, key: str) -> str | None:
@@ -105,11 +116,6 @@ def _value(source: Source) -> str | None:
     return None if configmap is None else (configmap.data or {}).get(source.key)
 
 
-def _ready(pod: client.V1Pod) -> bool:
-    conditions = pod.status.conditions or []
-    return pod.status.phase == "Running" and any(c.type == "Ready" and c.status == "True" for c in conditions)
-
-
 @checker(
     "config_ex1",
     hints=(
@@ -154,7 +160,7 @@ def config_ex1() -> Iterator[Item]:
         "scoring-api's threshold comes from the key decision-threshold of scoring-settings "
         "(as $THRESHOLD, or as the file its THRESHOLD_FILE names)",
     )
-    yield item(_ready(pod), "scoring-api is Running and ready", f"its phase is {pod.status.phase}")
+    yield item(pod_ready(pod), "scoring-api is Running and ready", f"its phase is {pod.status.phase}")
 
 
 @checker(

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from kdsutils.checks._kit import Item, checker, core, item, release_items, same_quantity
+from kdsutils.checks._kit import Item, checker, core, item, pod_ready, release_items, same_quantity
 from kdsutils.kube import effective_namespace
 
 CHART = "dask-cluster"
@@ -23,14 +23,10 @@ def _workers(cluster: str) -> list[Any]:
     return core().list_namespaced_pod(effective_namespace(), label_selector=selector).items
 
 
-def _ready(pod: Any) -> bool:
-    return bool(pod.status and pod.status.container_statuses and pod.status.container_statuses[0].ready)
-
-
 def _ready_workers(cluster: str, wanted: int) -> Item:
     pods = _workers(cluster)
-    ready = sum(_ready(p) for p in pods)
-    phases = sorted(p.status.phase for p in pods if not _ready(p))
+    ready = sum(pod_ready(p) for p in pods)
+    phases = sorted(p.status.phase for p in pods if not pod_ready(p))
     seen = f"{ready} of {len(pods)} are ready" + (f"; the others are {', '.join(phases)}" if phases else "")
     return item(ready == wanted and len(pods) == wanted, f"{wanted} worker Pods of {cluster} are ready", seen)
 
@@ -111,7 +107,7 @@ def dask_ex2() -> Iterator[Item]:
     if release is None:
         return
     yield _ready_workers("big", 2)
-    pods = [p for p in _workers("big") if _ready(p)]
+    pods = [p for p in _workers("big") if pod_ready(p)]
     if not pods:
         return
     running = ((pods[0].spec.containers[0].resources.requests or {}) if pods[0].spec.containers[0].resources

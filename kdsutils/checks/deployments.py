@@ -13,7 +13,18 @@ from typing import Any
 
 from kubernetes import client
 
-from kdsutils.checks._kit import TIMEOUT, Item, apps, checker, command_text, core, item, owned_by, read_or_none
+from kdsutils.checks._kit import (
+    TIMEOUT,
+    Item,
+    apps,
+    checker,
+    command_text,
+    core,
+    item,
+    owned_by,
+    pod_ready,
+    read_or_none,
+)
 from kdsutils.kube import effective_namespace
 
 REVISION = "deployment.kubernetes.io/revision"
@@ -137,12 +148,6 @@ def deployments_ex1() -> Iterator[Item]:
     )
 
 
-def _ready(pod: client.V1Pod) -> bool:
-    return pod.metadata.deletion_timestamp is None and any(
-        c.type == "Ready" and c.status == "True" for c in pod.status.conditions or []
-    )
-
-
 @checker(
     "deployments_ex2",
     hints=(
@@ -174,7 +179,7 @@ def deployments_ex2() -> Iterator[Item]:
     )
     selector = ",".join(f"{k}={v}" for k, v in (deploy.spec.selector.match_labels or {}).items())
     pods = core().list_namespaced_pod(effective_namespace(), label_selector=selector, _request_timeout=TIMEOUT).items
-    ready = [pod for pod in pods if _ready(pod)]
+    ready = [pod for pod in pods if pod_ready(pod)]
     stale = [pod for pod in ready if not _same_number(_env(pod).get("THRESHOLD"), 0.3)]
     wanted = deploy.spec.replicas
     if stale:

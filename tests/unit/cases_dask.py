@@ -25,7 +25,8 @@ def _worker(cluster: str, n: int, *, threads: str = "2", limit: str = "1Gi", rea
     command = ["dask", "worker", "--name", "$(DASK_WORKER_NAME)", "--nthreads", threads, "--memory-limit", limit]
     labels = {"dask.org/cluster-name": cluster, "dask.org/component": "worker"}
     state = {"containerStatuses": [{"name": f"{cluster}-w{n}", "image": "x", "imageID": "", "ready": ready,
-                                    "restartCount": 0}]}  # fmt: skip
+                                    "restartCount": 0}],
+             "conditions": [{"type": "Ready", "status": str(ready)}]}  # fmt: skip
     resources = {"requests": {"memory": request}, "limits": {"memory": limit}}
     return pod(f"{cluster}-w{n}", command, phase="Running" if ready else "Pending", image=images.reference("dask"),
                labels=labels, resources=resources, status=state)  # fmt: skip

@@ -22,7 +22,7 @@ from kdsutils.checks import _kit
 
 #: The namespace the fake exercises run in.
 NS = "lesson-checks-ex"
-_CLUSTER_WIDE = {"namespace", "node"}
+_CLUSTER_WIDE = {"namespace", "node", "storage_class"}
 _DESERIALIZER = client.ApiClient()
 
 
