@@ -65,6 +65,7 @@ def sign_in(hub_url: str, user: str, password: str, *, timeout: float = 30) -> s
     Raises:
         KdsError: when the hub refuses the password, or does not answer as a hub.
     """
+    hub_version(hub_url, timeout=timeout)
     session = requests.Session()
     session.get(f"{hub_url}/hub/login", timeout=timeout).raise_for_status()
     form = {"username": user, "password": password, "_xsrf": session.cookies.get("_xsrf", "")}
@@ -97,6 +98,8 @@ def _server(hub_url: str, headers: dict[str, str], user: str, timeout: float) ->
 def start_server(hub_url: str, token: str, user: str, *, timeout: float = 120) -> float:
     """Press "Start My Server" for `user` (``POST /hub/api/users/<user>/server``) and wait until it is ready.
 
+    A server that is still starting or stopping (after a hub restart, say) is waited for first.
+
     Args:
         hub_url: Where the hub answers, such as ``http://127.0.0.1:8000``.
         token: A token of `user` (from `sign_in`).
@@ -111,33 +114,40 @@ def start_server(hub_url: str, token: str, user: str, *, timeout: float = 120) -
     """
     headers = {"Authorization": f"token {token}"}
     started = time.monotonic()
-    answer = requests.post(f"{hub_url}/hub/api/users/{user}/server", headers=headers, timeout=timeout)
-    if answer.status_code not in (201, 202, 400):  # 400: it is already running
-        answer.raise_for_status()
-    while not _server(hub_url, headers, user, timeout).get("ready"):
-        if time.monotonic() - started > timeout:
-            raise KdsError(
-                f"{user}'s server was not ready within {timeout:.0f} s.",
-                fix=f"ask its Pod why: kubectl describe pod jupyter-{user} (or kds.diagnose('pod/jupyter-{user}'))",
-            )
+    hub_version(hub_url, timeout=timeout)  # right after an upgrade, the new hub's route comes a moment later
+    while time.monotonic() - started < timeout:
+        server = _server(hub_url, headers, user, timeout)
+        if server.get("ready"):
+            return time.monotonic() - started
+        if not server:  # not running, not starting: press the button
+            answer = requests.post(f"{hub_url}/hub/api/users/{user}/server", headers=headers, timeout=timeout)
+            if answer.status_code not in (201, 202, 400):  # 400: a start or a stop is under way
+                answer.raise_for_status()
         time.sleep(0.5)
-    return time.monotonic() - started
+    raise KdsError(
+        f"{user}'s server was not ready within {timeout:.0f} s.",
+        fix=f"ask its Pod why: kubectl describe pod jupyter-{user} (or kds.diagnose('pod/jupyter-{user}'))",
+    )
 
 
 def stop_server(hub_url: str, token: str, user: str, *, timeout: float = 120) -> None:
     """Press "Stop My Server" for `user` (``DELETE /hub/api/users/<user>/server``) and wait until it has stopped.
 
-    Their claim, and the files on it, stay.
+    A server that is still starting is waited for first. Its claim, and the files on it, stay.
     """
     headers = {"Authorization": f"token {token}"}
-    answer = requests.delete(f"{hub_url}/hub/api/users/{user}/server", headers=headers, timeout=timeout)
-    if answer.status_code not in (202, 204, 400):  # 400: it is not running
-        answer.raise_for_status()
     deadline = time.monotonic() + timeout
-    while _server(hub_url, headers, user, timeout):
+    hub_version(hub_url, timeout=timeout)
+    while server := _server(hub_url, headers, user, timeout):
         if time.monotonic() > deadline:
-            raise KdsError(f"{user}'s server did not stop within {timeout:.0f} s.",
-                           fix="look at the hub's log: kubectl logs deployment/<release>-jupyterhub-hub")  # fmt: skip
+            raise KdsError(
+                f"{user}'s server did not stop within {timeout:.0f} s (it is {server.get('pending') or 'running'}).",
+                fix="look at the hub's log: kubectl logs deployment/<release>-jupyterhub-hub",
+            )
+        if not server.get("pending"):
+            answer = requests.delete(f"{hub_url}/hub/api/users/{user}/server", headers=headers, timeout=timeout)
+            if answer.status_code not in (202, 204, 400):  # 400: a start or a stop is under way
+                answer.raise_for_status()
         time.sleep(0.5)
 
 

@@ -100,10 +100,10 @@ def _storage_classes() -> set[str]:
         "wait is just the end of it.",
         "Lesson 19 (claims and StorageClasses) and lesson 21: `kubectl describe pod jupyter-dev`, then "
         "`kubectl describe pvc claim-dev`, and `helm get values lab` for where its setting came from.",
-        "`helm upgrade lab kds/jupyterhub --version 0.1.0 --reuse-values --set singleuser.storage.storageClass=null "
-        "-n $namespace` (null takes her value out, so the default, the cluster's StorageClass, applies); "
-        "`kubectl delete pvc claim-dev -n $namespace` (a claim's class cannot change); then start dev's server "
-        "again",
+        "`helm upgrade lab kds/jupyterhub --version 0.1.0 --reuse-values --set singleuser.storage.storageClass= "
+        "-n $namespace` (empty: the cluster's default StorageClass; null would keep hers with --reuse-values); "
+        "`kubectl delete pod/jupyter-dev pvc/claim-dev -n $namespace` (a claim's class cannot change); then "
+        "`start_server(hub, dev, 'dev')` through a port-forward, as in lesson 21",
     ),
 )
 def jupyterhub_ex2() -> Iterator[Item]:
