@@ -48,8 +48,10 @@ unit: venv
 	$(BIN)/pytest -q tests/unit --doctest-modules kdsutils
 
 ## cluster-tests: the engine smoke suite and the helpers' integration tests (start the cluster)
+# CLUSTER_TESTS='serial' or 'not serial' picks a part (a pytest -m expression; see pyproject.toml).
+CLUSTER_TESTS ?=
 cluster-tests: venv
-	$(BIN)/pytest -q tests/engine tests/integration
+	$(BIN)/pytest -q tests/engine tests/integration $(if $(CLUSTER_TESTS),-m "$(CLUSTER_TESTS)")
 
 # Notebooks mostly wait for the cluster, so three runs share them, one topic (its lesson,
 # exercises and solutions) never split between them (tests/nbval_parallel.py). On 2 cores,

@@ -29,8 +29,15 @@ if $local_engine; then
   command -v chromium >/dev/null || stage browser-install bash -c \
     'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null'
 fi
-stage cluster-tests make -s cluster-tests
-stage nbval make -s nbval
+# The cluster tests that change what others see run alone, first. The rest share the cluster
+# with the notebooks, whose runs mostly wait on it: they run beside nbval, their log shown after.
+stage cluster-tests-serial make -s cluster-tests CLUSTER_TESTS=serial
+stage nbval-and-cluster-tests bash -c '
+  make -s cluster-tests CLUSTER_TESTS="not serial" > _build/cluster-tests.log 2>&1 & tests=$!
+  make -s nbval; notebooks=$?
+  wait $tests; cluster=$?
+  echo "===== cluster tests beside nbval (exit code $cluster)"; cat _build/cluster-tests.log
+  [ "$notebooks" = 0 ] && [ "$cluster" = 0 ]'
 stage leftovers $BIN/python -m tests.leftovers
 stage book make -s book
 stage browser make -s browser

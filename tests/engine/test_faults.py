@@ -18,6 +18,8 @@ from kdsutils.images import reference
 from tests.engine.conftest import get_json, kubectl, wait_for
 
 BUSYBOX = reference("busybox")
+# Components are killed and the engine goes down and up: nothing else may use the cluster meanwhile.
+pytestmark = pytest.mark.serial
 
 REPO = Path(__file__).resolve().parents[2]
 

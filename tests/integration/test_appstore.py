@@ -47,6 +47,7 @@ def test_the_store_serves_the_course_charts_as_a_helm_repository(helm_home: dict
     assert missing.returncode != 0 and "9.9.9" in missing.stderr
 
 
+@pytest.mark.serial  # the store's list of charts, which lessons show, changes meanwhile
 def test_a_learner_publishes_a_chart_and_a_second_copy_is_refused(
     helm_home: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -111,6 +112,7 @@ def test_a_wrong_value_fails_at_install_with_the_key_named(ns: str, helm_home: d
     assert run(["helm", "list", "-n", ns, "-q"]).stdout.strip() == ""
 
 
+@pytest.mark.serial  # the store is away for a moment
 def test_the_store_keeps_its_charts_when_its_pod_is_replaced(helm_home: dict[str, str]) -> None:
     before = appstore.charts()
     run(["kubectl", "delete", "pod", "-n", appstore.NAMESPACE, "-l", "app=appstore", "--wait"])
@@ -145,6 +147,7 @@ def _connected_workers(ns: str, expected: int) -> int:
     return workers
 
 
+@pytest.mark.serial  # a cluster-wide operator, and the Dask CRDs lesson 23 counts
 def test_dask_operator_and_a_cluster_install_from_the_store_compute_and_scale(
     ns: str, helm_home: dict[str, str]
 ) -> None:

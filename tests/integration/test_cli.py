@@ -24,6 +24,7 @@ def _namespaces() -> set[str]:
     return {n.split("/", 1)[1] for n in run(["kubectl", "get", "namespaces", "-o", "name"]).stdout.split()}
 
 
+@pytest.mark.serial  # it removes every lesson's namespace
 def test_reset_removes_lesson_namespaces_and_their_releases_and_keeps_the_rest(
     ns: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
