@@ -167,7 +167,8 @@ def remove_untagged(socket: Path) -> int:
     containers = json.loads(run([*crictl, "ps", "-a", "-o", "json"], timeout=120).stdout)["containers"]
     stale = untagged(images, containers)
     if stale:
-        run([*crictl, "rmi", *stale], timeout=600)
+        # crictl gives each call 2 s by default; removing a replaced 1 GB tool image takes longer.
+        run([*crictl, "--timeout=300s", "rmi", *stale], timeout=600)
     return len(stale)
 
 
