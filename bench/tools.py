@@ -145,8 +145,8 @@ def measure_jupyterhub(env: dict[str, str]) -> dict:
         with port_forward("service/team-jupyterhub", 80, namespace=namespace) as url:
             hub_version(url, timeout=300)
             hub_answers = time.monotonic() - start
-            token = sign_in(url, "alice", "bench-password")
-            server_ready = start_server(url, token, "alice", timeout=300)
+            token = sign_in(url, "alice", "bench-password", progress=lambda line: None)
+            server_ready = start_server(url, token, "alice", timeout=300, progress=lambda line: None)
         time.sleep(10)  # let it settle before weighing it
         memory = _working_set_mib(namespace)
     finally:

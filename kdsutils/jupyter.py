@@ -2,8 +2,10 @@
 
 A hub's web pages are thin over its REST API: the login form sets a cookie, the "Start My
 Server" button is ``POST /hub/api/users/<name>/server``, and a notebook cell is a message to a
-kernel over a WebSocket. These helpers do what the buttons do, each in a few requests:
-`hub_version`, `sign_in`, `start_server`, `stop_server` and `run_code`.
+kernel over a WebSocket. `sign_in`, `start_server`, `stop_server` and `run_code` do what the
+buttons do, each in a few requests, and print the requests they make (as the kubectl helpers
+print commands); `hub_version` waits until the hub answers. The same requests work with curl and
+a token: ``curl -X POST -H "Authorization: token $TOKEN" http://localhost:8000/hub/api/users/alice/server``.
 
 Examples:
     >>> token = sign_in("http://127.0.0.1:8000", "alice", "team-password")  # doctest: +SKIP
@@ -16,12 +18,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import requests
 import websocket
 
 from kdsutils.errors import KdsError
+
+Progress = Callable[[str], None]
 
 
 def hub_version(hub_url: str, *, timeout: float = 60) -> str:
@@ -50,7 +55,7 @@ def hub_version(hub_url: str, *, timeout: float = 60) -> str:
     )
 
 
-def sign_in(hub_url: str, user: str, password: str, *, timeout: float = 30) -> str:
+def sign_in(hub_url: str, user: str, password: str, *, timeout: float = 30, progress: Progress = print) -> str:
     """Sign in to a JupyterHub as `user` through its login form, and return an API token for them.
 
     Args:
@@ -58,6 +63,7 @@ def sign_in(hub_url: str, user: str, password: str, *, timeout: float = 30) -> s
         user: The user name typed into the form.
         password: The password typed into the form.
         timeout: Seconds to wait for each request.
+        progress: Where the requests are printed.
 
     Returns:
         A token that acts as `user` (header ``Authorization: token <token>``), valid for an hour.
@@ -66,17 +72,21 @@ def sign_in(hub_url: str, user: str, password: str, *, timeout: float = 30) -> s
         KdsError: when the hub refuses the password, or does not answer as a hub.
     """
     hub_version(hub_url, timeout=timeout)
+    progress(f"POST /hub/login (user name {user} and the password), then POST /hub/api/users/{user}/tokens")
     session = requests.Session()
     session.get(f"{hub_url}/hub/login", timeout=timeout).raise_for_status()
     form = {"username": user, "password": password, "_xsrf": session.cookies.get("_xsrf", "")}
     answer = session.post(f"{hub_url}/hub/login", data=form, allow_redirects=False, timeout=timeout)
-    if answer.status_code != 302:
+    if answer.status_code == 403:
         raise KdsError(
-            f"The hub at {hub_url} did not sign in {user!r} (HTTP {answer.status_code}): "
-            "the password is not the one the hub was installed with.",
+            f"The hub at {hub_url} did not sign in {user!r} (HTTP 403): the password is not the one the hub "
+            "was installed with.",
             fix="read the release's password: kubectl get secret <release>-jupyterhub "
             "-o jsonpath='{.data.password}' | base64 -d",
         )
+    if answer.status_code != 302:
+        raise KdsError(f"The hub at {hub_url} answered the login form with HTTP {answer.status_code}.",
+                       fix="look at the hub's log: kubectl logs deployment/<release>-jupyterhub-hub")  # fmt: skip
     headers = {"X-XSRFToken": session.cookies.get("_xsrf", "")}
     answer = session.post(
         f"{hub_url}/hub/api/users/{user}/tokens",
@@ -91,11 +101,17 @@ def sign_in(hub_url: str, user: str, password: str, *, timeout: float = 30) -> s
 def _server(hub_url: str, headers: dict[str, str], user: str, timeout: float) -> dict[str, Any]:
     """The hub's record of `user`'s default server ({} when none is running or starting)."""
     answer = requests.get(f"{hub_url}/hub/api/users/{user}", headers=headers, timeout=timeout)
+    if answer.status_code in (401, 403):
+        raise KdsError(f"The hub refused the token for {user} (HTTP {answer.status_code}): it is another user's, "
+                       "or it expired (sign_in's tokens last an hour).", fix=f"sign in again: sign_in(hub, {user!r}, "
+                       "password)")  # fmt: skip
     answer.raise_for_status()
     return answer.json()["servers"].get("", {})
 
 
-def start_server(hub_url: str, token: str, user: str, *, timeout: float = 120) -> float:
+def start_server(
+    hub_url: str, token: str, user: str, *, timeout: float = 120, progress: Progress = print
+) -> float:
     """Press "Start My Server" for `user` (``POST /hub/api/users/<user>/server``) and wait until it is ready.
 
     A server that is still starting or stopping (after a hub restart, say) is waited for first.
@@ -105,6 +121,7 @@ def start_server(hub_url: str, token: str, user: str, *, timeout: float = 120) -
         token: A token of `user` (from `sign_in`).
         user: Whose server to start.
         timeout: Seconds to wait for the server to be ready.
+        progress: Where the requests are printed.
 
     Returns:
         The seconds it took, from the request to a ready server.
@@ -115,6 +132,7 @@ def start_server(hub_url: str, token: str, user: str, *, timeout: float = 120) -
     headers = {"Authorization": f"token {token}"}
     started = time.monotonic()
     hub_version(hub_url, timeout=timeout)  # right after an upgrade, the new hub's route comes a moment later
+    progress(f"POST /hub/api/users/{user}/server, then GET /hub/api/users/{user} until it is ready")
     while time.monotonic() - started < timeout:
         server = _server(hub_url, headers, user, timeout)
         if server.get("ready"):
@@ -126,11 +144,12 @@ def start_server(hub_url: str, token: str, user: str, *, timeout: float = 120) -
         time.sleep(0.5)
     raise KdsError(
         f"{user}'s server was not ready within {timeout:.0f} s.",
-        fix=f"ask its Pod why: kubectl describe pod jupyter-{user} (or kds.diagnose('pod/jupyter-{user}'))",
+        fix=f"ask its Pod why, in the hub's namespace: kubectl describe pod jupyter-{user} (or "
+        f"kds.diagnose('pod/jupyter-{user}')); once the hub has given up and removed it, kubectl get events",
     )
 
 
-def stop_server(hub_url: str, token: str, user: str, *, timeout: float = 120) -> None:
+def stop_server(hub_url: str, token: str, user: str, *, timeout: float = 120, progress: Progress = print) -> None:
     """Press "Stop My Server" for `user` (``DELETE /hub/api/users/<user>/server``) and wait until it has stopped.
 
     A server that is still starting is waited for first. Its claim, and the files on it, stay.
@@ -138,6 +157,7 @@ def stop_server(hub_url: str, token: str, user: str, *, timeout: float = 120) ->
     headers = {"Authorization": f"token {token}"}
     deadline = time.monotonic() + timeout
     hub_version(hub_url, timeout=timeout)
+    progress(f"DELETE /hub/api/users/{user}/server, then GET /hub/api/users/{user} until it has stopped")
     while server := _server(hub_url, headers, user, timeout):
         if time.monotonic() > deadline:
             raise KdsError(
@@ -200,7 +220,9 @@ def _collect(ws: websocket.WebSocket, msg_id: str, deadline: float) -> str:
     raise KdsError("The kernel did not finish in time.", fix="run shorter code, or pass a larger timeout=")
 
 
-def run_code(hub_url: str, token: str, user: str, code: str, *, timeout: float = 60) -> str:
+def run_code(
+    hub_url: str, token: str, user: str, code: str, *, timeout: float = 60, progress: Progress = print
+) -> str:
     """Run Python `code` in a new kernel of `user`'s server, as a notebook cell would, and return its output.
 
     Args:
@@ -209,6 +231,7 @@ def run_code(hub_url: str, token: str, user: str, code: str, *, timeout: float =
         user: Whose server runs the code; it must be running.
         code: The cell's source.
         timeout: Seconds the kernel may take to start and run the code.
+        progress: Where the requests are printed.
 
     Returns:
         What the cell printed, and its last expression's value, as text.
@@ -218,6 +241,7 @@ def run_code(hub_url: str, token: str, user: str, code: str, *, timeout: float =
     """
     headers = {"Authorization": f"token {token}"}
     server = f"{hub_url}/user/{user}"
+    progress(f"POST /user/{user}/api/kernels, the cell over the kernel's WebSocket, then DELETE the kernel")
     answer = requests.post(f"{server}/api/kernels", headers=headers, json={"name": "python3"}, timeout=timeout)
     if answer.status_code != 201:
         raise KdsError(

@@ -245,7 +245,8 @@ def publish_course_charts(*, progress: Progress = print) -> list[str]:
     return published
 
 
-def _answers() -> bool:
+def answering() -> bool:
+    """Whether the app store answers now (its ``/health``)."""
     try:
         return _request("GET", "/health", timeout=3)[0] == 200
     except KdsError:
@@ -261,7 +262,7 @@ def up(context: str, *, progress: Progress = print, timeout: float = 120) -> Non
     run([*kubectl, "rollout", "status", f"deployment/{NAME}", "-n", NAMESPACE, f"--timeout={int(timeout)}s"],
         timeout=timeout + 10, fix=f"kubectl describe pods -n {NAMESPACE} shows why it does not start")  # fmt: skip
     deadline = time.monotonic() + 30
-    while not _answers():
+    while not answering():
         if time.monotonic() > deadline:
             raise KdsError(f"The app store runs but does not answer at {URL}.",
                            fix=f"kubectl logs deployment/{NAME} -n {NAMESPACE}")  # fmt: skip

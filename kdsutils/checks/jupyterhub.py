@@ -27,15 +27,12 @@ from kdsutils.checks._kit import (
 CHART = "jupyterhub"
 
 
-def _server_items(user: str) -> Iterator[Item]:
-    """Items about `user`'s server: its Pod is ready (and, if not, what it waits for)."""
+def _server_item(user: str) -> Item:
+    """Whether `user`'s server is ready (and, if not, where to look)."""
     pod = read_or_none(core().read_namespaced_pod, f"jupyter-{user}")
-    if pod is None:
-        yield item(False, f"{user}'s server (Pod jupyter-{user}) is running",
-                   f"there is no Pod jupyter-{user}: sign in as {user} and start the server")  # fmt: skip
-        return
-    yield item(pod_ready(pod), f"{user}'s server (Pod jupyter-{user}) is ready",
-               f"it is {pod.status.phase}: `kubectl describe pod jupyter-{user}` says why")  # fmt: skip
+    seen = (f"there is no Pod jupyter-{user}: sign in as {user} and start the server" if pod is None
+            else f"it is {pod.status.phase}: `kubectl describe pod jupyter-{user}` says why")  # fmt: skip
+    return item(pod is not None and pod_ready(pod), f"{user}'s server (Pod jupyter-{user}) is ready", seen)
 
 
 def _claim(user: str) -> Any:
@@ -76,13 +73,14 @@ def jupyterhub_ex1() -> Iterator[Item]:
         return
     yield item(_password("data") == "churn-team-2026", "the shared password is churn-team-2026",
                "it is another one (the chart generates one when auth.password is not set)")  # fmt: skip
-    yield from _server_items("ada")
+    yield _server_item("ada")
     pod = read_or_none(core().read_namespaced_pod, "jupyter-ada")
     if pod is not None:
         resources = pod.spec.containers[0].resources
         limit = ((resources.limits or {}) if resources else {}).get("memory")
+        shown = f"{limit} bytes" if limit else "none"
         yield item(same_quantity(limit, "2Gi"), "her server's memory limit is 2Gi",
-                   f"it is {limit} bytes: servers get the limit the hub had when they started")  # fmt: skip
+                   f"it is {shown}: servers get the limit the hub had when they started")  # fmt: skip
     claim = _claim("ada")
     size = claim.spec.resources.requests.get("storage") if claim else None
     yield item(same_quantity(size, "2Gi"), "her home folder (claim-ada) is 2Gi",
@@ -118,12 +116,16 @@ def jupyterhub_ex2() -> Iterator[Item]:
     yield from about
     if release is None:
         return
-    wanted = ((release.get("config") or {}).get("singleuser") or {}).get("storage", {}).get("storageClass") or ""
-    classes = _storage_classes()
-    yield item(wanted == "" or wanted in classes, "the release asks for a StorageClass the cluster has",
-               f"it asks for {wanted!r}; the cluster has {', '.join(sorted(classes))}")  # fmt: skip
+    # The server first, and nothing more until it runs: a stored "not yet" must not give the cause away.
+    server = _server_item("dev")
+    yield server
+    if not server[0]:
+        return
     claim = _claim("dev")
     phase = claim.status.phase if claim else None
     yield item(phase == "Bound", "dev's home folder (claim-dev) is bound to a volume",
                f"it is {phase or 'not there'}: `kubectl describe pvc claim-dev` says why")  # fmt: skip
-    yield from _server_items("dev")
+    wanted = ((release.get("config") or {}).get("singleuser") or {}).get("storage", {}).get("storageClass") or ""
+    classes = _storage_classes()
+    yield item(wanted == "" or wanted in classes, "the release asks for a StorageClass the cluster has (the fix is "
+               "in the release, so the next upgrade keeps it)", f"it asks for {wanted!r}")  # fmt: skip

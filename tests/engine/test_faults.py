@@ -7,10 +7,12 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kdsutils import appstore
 from kdsutils._run import run
 from kdsutils.cluster import local
 from kdsutils.errors import EngineError
@@ -22,6 +24,13 @@ BUSYBOX = reference("busybox")
 pytestmark = pytest.mark.serial
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _store_answers_again() -> Iterator[None]:
+    """Each test restarts parts of the cluster: leave it as later tests and notebooks expect it."""
+    yield
+    wait_for(appstore.answering, 180, "the app store answering again")
 
 
 def _kill(name: str) -> int:

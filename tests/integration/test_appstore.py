@@ -119,7 +119,7 @@ def test_the_store_keeps_its_charts_when_its_pod_is_replaced(helm_home: dict[str
     run(["kubectl", "rollout", "status", "deployment/appstore", "-n", appstore.NAMESPACE, "--timeout=60s"],
         timeout=70)  # fmt: skip
     deadline = time.monotonic() + 30
-    while not appstore._answers():
+    while not appstore.answering():
         assert time.monotonic() < deadline, "the app store did not answer within 30 s of its new Pod being ready"
         time.sleep(0.5)
     assert appstore.charts() == before

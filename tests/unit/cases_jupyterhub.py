@@ -59,7 +59,7 @@ def jupyterhub_ex1_generated_password(fake: FakeCluster, monkeypatch: pytest.Mon
     return {}
 
 
-@half("jupyterhub_ex1", says="ada's server (Pod jupyter-ada) is running (there is no Pod jupyter-ada")
+@half("jupyterhub_ex1", says="ada's server (Pod jupyter-ada) is ready (there is no Pod jupyter-ada")
 def jupyterhub_ex1_not_started(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     fake.delete("pod", "jupyter-ada")
     return {}
@@ -84,14 +84,20 @@ def _(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     return {}
 
 
-@half("jupyterhub_ex2", says="the release asks for a StorageClass the cluster has (it asks for 'fast-ssd'")
-def jupyterhub_ex2_not_fixed(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+@half("jupyterhub_ex2", says="dev's server (Pod jupyter-dev) is ready (it is Pending")
+def jupyterhub_ex2_as_installed(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+    fake.add(_claim("dev", phase="Pending", storage_class="fast-ssd"), _server("dev", ready=False))
+    return {}
+
+
+@half("jupyterhub_ex2", says="so the next upgrade keeps it) (it asks for 'fast-ssd')")
+def jupyterhub_ex2_fixed_beside_the_release(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     broken = {"auth": {"password": "lab-password-1"}, "singleuser": {"storage": {"storageClass": "fast-ssd"}}}
     fake.add(_secret("lab", 2, chart="jupyterhub", config=broken))
     return {}
 
 
 @half("jupyterhub_ex2", says="claim-dev) is bound to a volume (it is Pending")
-def jupyterhub_ex2_old_claim_kept(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
-    fake.add(_claim("dev", phase="Pending", storage_class="fast-ssd"), _server("dev", ready=False))
+def jupyterhub_ex2_claim_pending(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+    fake.add(_claim("dev", phase="Pending"))
     return {}
