@@ -100,8 +100,8 @@ def _storage_classes() -> set[str]:
         "`kubectl describe pvc claim-dev`, and `helm get values lab` for where its setting came from.",
         "`helm upgrade lab kds/jupyterhub --version 0.1.0 --reuse-values --set singleuser.storage.storageClass= "
         "-n $namespace` (empty: the cluster's default StorageClass; null would keep hers with --reuse-values); "
-        "`kubectl delete pod/jupyter-dev pvc/claim-dev -n $namespace` (a claim's class cannot change); then "
-        "`start_server(hub, dev, 'dev')` through a port-forward, as in lesson 21",
+        "`kubectl delete pod/jupyter-dev pvc/claim-dev --ignore-not-found -n $namespace` (a claim's class "
+        "cannot change); then `start_server(hub, dev, 'dev')` through a port-forward, as in lesson 21",
     ),
 )
 def jupyterhub_ex2() -> Iterator[Item]:
