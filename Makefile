@@ -51,7 +51,7 @@ unit: venv
 # CLUSTER_TESTS='serial' or 'not serial' picks a part (a pytest -m expression; see pyproject.toml).
 CLUSTER_TESTS ?=
 cluster-tests: venv
-	$(BIN)/pytest -q tests/engine tests/integration $(if $(CLUSTER_TESTS),-m "$(CLUSTER_TESTS)")
+	$(BIN)/pytest -q --durations=10 tests/engine tests/integration $(if $(CLUSTER_TESTS),-m "$(CLUSTER_TESTS)")
 
 # Notebooks mostly wait for the cluster, so three runs share them, one topic (its lesson,
 # exercises and solutions) never split between them (tests/nbval_parallel.py). On 2 cores,
