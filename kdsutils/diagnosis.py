@@ -140,6 +140,8 @@ class Snapshot:
         endpoint_slices: The Service's EndpointSlices.
         pvcs: The namespace's PersistentVolumeClaims.
         node_images: The image names the nodes hold (empty when unknown).
+        listening: For a Service: per ready pod it sends to, the (address, port) its servers
+            listen on, from the pod's ``/proc/net/tcp``; None when that could not be read.
         siblings: Names of objects of the same kind in the namespace (when `obj` is None).
     """
 
@@ -154,6 +156,7 @@ class Snapshot:
     endpoint_slices: list[dict[str, Any]] = field(default_factory=list)
     pvcs: list[dict[str, Any]] = field(default_factory=list)
     node_images: list[str] = field(default_factory=list)
+    listening: dict[str, list[tuple[str, int]] | None] = field(default_factory=dict)
     siblings: list[str] = field(default_factory=list)
 
 
@@ -690,6 +693,92 @@ def _explain_job(snap: Snapshot) -> Diagnosis:
     return _not_ok("Job", snap.name, findings)
 
 
+def listening(proc_net_tcp: str) -> list[tuple[str, int]]:
+    r"""Return the (address, port) pairs a pod listens on, from ``/proc/net/tcp`` and ``tcp6`` text (pure).
+
+    Examples:
+        >>> listening("  sl  local_address rem_address   st\n"
+        ...           "   0: 0100007F:1F90 00000000:0000 0A\n"
+        ...           "   1: 00000000:1F40 00000000:0000 0A\n"
+        ...           "   2: 0100007F:9C40 0100007F:1F90 01\n"
+        ...           "   0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A\n")
+        [('127.0.0.1', 8080), ('0.0.0.0', 8000), ('::', 80)]
+    """
+    found = []
+    for line in proc_net_tcp.splitlines():
+        fields = line.split()
+        if len(fields) < 4 or fields[3] != "0A" or ":" not in fields[1]:  # 0A: listening
+            continue
+        address, port = fields[1].rsplit(":", 1)
+        if len(address) == 8:  # IPv4, bytes in little-endian order
+            shown = ".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0))
+        else:
+            shown = {"0" * 32: "::", "0" * 24 + "01000000": "::1"}.get(address, "an IPv6 address")
+        found.append((shown, int(port, 16)))
+    return found
+
+
+_LOOPBACK = {"127.0.0.1", "::1"}
+
+
+def _target_port(port: dict, pod: dict) -> int | str:
+    """The container port a Service port sends to in `pod`: a number, or a name the pod lacks."""
+    target = port.get("targetPort", port.get("port"))
+    if isinstance(target, int) or str(target).isdigit():
+        return int(target)
+    for container in pod.get("spec", {}).get("containers", []):
+        for declared in container.get("ports") or []:
+            if declared.get("name") == target:
+                return int(declared["containerPort"])
+    return str(target)
+
+
+def _port_findings(snap: Snapshot, ready: list[dict]) -> list[Finding]:
+    """Why a Service whose pods are ready may still answer nobody: its target ports."""
+    findings = []
+    for port in (snap.obj or {}).get("spec", {}).get("ports") or []:
+        if port.get("protocol", "TCP") != "TCP":
+            continue
+        for pod in ready[:1]:  # one pod shows it: they share a template
+            name = pod["metadata"]["name"]
+            target = _target_port(port, pod)
+            declared = sorted({p["containerPort"] for c in pod["spec"].get("containers", [])
+                               for p in c.get("ports") or []})  # fmt: skip
+            if isinstance(target, str):
+                findings.append(Finding(
+                    f"the Service's targetPort {target!r} names no port of pod {name}",
+                    f"the pod's containers name the ports: {declared or 'none'}",
+                    "set targetPort to the number the server listens on, or name that port in the pod template",
+                ))  # fmt: skip
+                continue
+            sockets = snap.listening.get(name)
+            if sockets is None:
+                if declared and target not in declared:
+                    findings.append(Finding(
+                        f"the Service sends port {port.get('port')} to port {target}, which pod {name} does not "
+                        "declare", f"the pod declares ports {declared}",
+                        f"check where the server listens (`kubectl exec {name} -- cat /proc/net/tcp`), or call "
+                        "the Service from a pod in the namespace; then fix targetPort or the server's port",
+                    ))  # fmt: skip
+                continue
+            on_port = [address for address, number in sockets if number == target]
+            shown = ", ".join(f"{a}:{n}" for a, n in sockets) or "nothing"
+            if not on_port:
+                findings.append(Finding(
+                    f"nothing in pod {name} listens on port {target}, where the Service sends port "
+                    f"{port.get('port')}", f"the pod listens on: {shown}",
+                    "make targetPort the port the server listens on, or start the server on that port",
+                ))  # fmt: skip
+            elif all(address in _LOOPBACK for address in on_port):
+                findings.append(Finding(
+                    f"the server in pod {name} listens on {on_port[0]}:{target} only, so traffic from other pods "
+                    "never reaches it", f"the pod listens on: {shown}",
+                    "start the server on all addresses: 0.0.0.0 (for example `--host 0.0.0.0`, or "
+                    "`HTTPServer((\"0.0.0.0\", port), ...)`)",
+                ))  # fmt: skip
+    return findings
+
+
 def _explain_service(snap: Snapshot) -> Diagnosis:
     svc = snap.obj or {}
     spec = svc.get("spec", {})
@@ -703,6 +792,11 @@ def _explain_service(snap: Snapshot) -> Diagnosis:
         if (e.get("conditions") or {}).get("ready", True)
     ]
     if ready:
+        ready_pods = [p for p in snap.pods if _pod_ok(p)]
+        findings = _port_findings(snap, ready_pods)
+        if findings:
+            return Diagnosis(False, f"Service {snap.name} sends traffic to {len(ready)} ready pod(s), but "
+                             f"{findings[0].problem}.", findings)  # fmt: skip
         return Diagnosis(True, f"Service {snap.name} sends traffic to {len(ready)} ready pod(s).")
     if not selector:
         return _not_ok(
@@ -915,6 +1009,14 @@ def _logs_for(pods: list[dict], namespace: str) -> dict[str, str]:
     return logs
 
 
+def _listeners(pod: dict, namespace: str) -> list[tuple[str, int]] | None:
+    """What a pod listens on (read-only: ``cat /proc/net/tcp*`` in it); None when that cannot be read."""
+    name = pod["metadata"]["name"]
+    proc = run(["kubectl", "exec", name, "-n", namespace, "--", "cat", "/proc/net/tcp", "/proc/net/tcp6"],
+               check=False, timeout=30)  # fmt: skip
+    return listening(proc.stdout) if "local_address" in proc.stdout else None
+
+
 def _node_images() -> list[str]:
     """Image names on the nodes; empty when listing nodes is not allowed (a workshop learner)."""
     try:
@@ -977,6 +1079,9 @@ def fetch(kind: str, name: str, *, namespace: str) -> Snapshot:
             for p in snap.namespace_pods
             if selector and _selector_matches(selector, p["metadata"].get("labels") or {})
         ]
+        # One ready pod shows where the servers of its template listen.
+        first_ready = [p for p in snap.pods if _pod_ok(p)][:1]
+        snap.listening = {p["metadata"]["name"]: _listeners(p, namespace) for p in first_ready}
     snap.logs = _logs_for(snap.pods, namespace)
     if any(p.get("status", {}).get("phase") == "Pending" for p in snap.pods):
         snap.pvcs = _items(["get", "pvc", *ns])

@@ -235,3 +235,33 @@ def test_missing_object(ns: str) -> None:
     d = diagnose("pod", "nope", namespace=ns)
     assert not d.ok
     assert d.summary == f"There is no Pod named nope in namespace {ns}."
+
+
+def _served(ns: str, name: str, bind: str, target_port: int) -> Diagnosis:
+    """A ready pod running a web server on `bind`:8000, behind a Service that sends port 80 to `target_port`."""
+    server = container(PYTHON, ["python", "-m", "http.server", "8000", "--bind", bind],
+                       readinessProbe={"exec": {"command": ["true"]}, "periodSeconds": 1})  # fmt: skip
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+               "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": target_port}]}}  # fmt: skip
+    apply(ns, pod(name, server), service)
+    run(["kubectl", "wait", f"pod/{name}", "--for=condition=Ready", "-n", ns, "--timeout=120s"], timeout=130)
+    # The server may take a moment after the Pod is ready to open its socket.
+    return diagnosed("service", name, ns, lambda d: "listens on: nothing" not in str(d), timeout=60)
+
+
+def test_service_whose_server_listens_on_loopback_only(ns: str) -> None:
+    d = _served(ns, "local-only", "127.0.0.1", 8000)
+    assert not d.ok, str(d)
+    assert "listens on 127.0.0.1:8000 only" in d.findings[0].problem
+
+
+def test_service_whose_target_port_nobody_listens_on(ns: str) -> None:
+    d = _served(ns, "wrong-port", "0.0.0.0", 8080)
+    assert not d.ok, str(d)
+    assert "nothing in pod wrong-port listens on port 8080" in d.findings[0].problem
+    assert "0.0.0.0:8000" in d.findings[0].evidence
+
+
+def test_service_whose_server_listens_on_all_addresses_is_ok(ns: str) -> None:
+    d = _served(ns, "all-addresses", "0.0.0.0", 8000)
+    assert d.ok, str(d)

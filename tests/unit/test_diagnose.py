@@ -303,3 +303,38 @@ def test_events_of_a_deleted_namesake_are_ignored() -> None:
         event["involvedObject"]["uid"] = "uid-of-the-pod-deleted-before"
     (f,) = explain(snap).findings
     assert f.problem == "the pod is not ready yet (no known problem found)"
+
+
+def _service_with(listening: list[tuple[str, int]] | None, *, declared: list[int] | None = None) -> Diagnosis:
+    """The healthy recorded Service, its pod listening as given (None: could not be read)."""
+    snap = load("service-ok")
+    pod = snap.pods[0]
+    if declared is not None:
+        pod["spec"]["containers"][0]["ports"] = [{"containerPort": port} for port in declared]
+    snap.listening = {pod["metadata"]["name"]: listening}
+    return explain(snap)
+
+
+def test_service_whose_server_listens_on_loopback_only_answers_nobody() -> None:
+    d = _service_with([("127.0.0.1", 8080)])
+    assert not d.ok and "sends traffic to 1 ready pod(s), but the server in pod" in d.summary
+    (f,) = d.findings
+    assert "listens on 127.0.0.1:8080 only" in f.problem and "0.0.0.0" in f.fix
+
+
+def test_service_whose_target_port_has_no_listener() -> None:
+    (f,) = _service_with([("0.0.0.0", 8000)]).findings
+    assert "nothing in pod web-7d9f8b6c5-x2k4q listens on port 8080" in f.problem
+    assert "0.0.0.0:8000" in f.evidence
+
+
+def test_service_whose_pod_declares_another_port_when_it_cannot_look_inside() -> None:
+    (f,) = _service_with(None, declared=[8000]).findings
+    assert "to port 8080, which pod web-7d9f8b6c5-x2k4q does not declare" in f.problem
+    assert "/proc/net/tcp" in f.fix
+
+
+def test_service_listening_on_all_addresses_is_healthy() -> None:
+    d = _service_with([("127.0.0.1", 9090), ("::", 8080)])
+    assert d.ok and d.findings == []
+    assert _service_with(None).ok, "when nothing is known, nothing is claimed"
