@@ -425,6 +425,16 @@ def _unschedulable(pod: dict, events: list[dict], pvcs: list[dict]) -> Finding |
     message = failed[-1].get("message", "") if failed else condition.get("message", "")
     namespace = pod["metadata"].get("namespace", "")
     short = [s.rstrip(".") for s in re.findall(r"Insufficient ([\w./-]+)", message)]
+    devices = [s for s in short if "/" in s]  # extended resources: GPUs and other devices
+    if devices:
+        return Finding(
+            f"the pod cannot be scheduled: it asks for {', '.join(devices)}, and no node has one free",
+            f"scheduler: {message}",
+            f"a node offers {devices[0]} only when it has the device and its device plugin (`kubectl describe "
+            "node` lists it under Allocatable; the course cluster has none): remove the request to run on the "
+            "CPU here (pandas and scikit-learn do not use a GPU), or run it where the platform team offers GPU "
+            "nodes",
+        )
     if short:
         requests = {}
         for c in pod.get("spec", {}).get("containers", []):
@@ -509,7 +519,9 @@ def pod_findings(
     specs = _container_specs(pod)
     findings: list[Finding] = []
     if _pod_ok(pod):
-        return findings
+        # Ready now, but between restarts: a liveness probe that kills a slow start looks like this.
+        restarted = any(cs.get("restartCount", 0) > 0 for _, cs in _statuses(pod))
+        return [f for f in _probe_failures(pod, mine) if "restarts" in f.problem] if restarted else []
     status = pod.get("status", {})
     if status.get("reason") == "Evicted":
         return [

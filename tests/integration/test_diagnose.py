@@ -109,6 +109,21 @@ def test_too_many_cpus(ns: str) -> None:
     assert "cpu: 64" in finding.evidence
 
 
+def test_a_gpu_on_a_cluster_without_one(ns: str) -> None:
+    apply(ns, pod("gpu", container(BUSYBOX, ["sleep", "3600"], resources={"limits": {"nvidia.com/gpu": 1}})))
+    d = diagnosed("pod", "gpu", ns, has("cannot be scheduled"))
+    (finding,) = d.findings
+    assert "it asks for nvidia.com/gpu, and no node has one free" in finding.problem
+
+
+def test_a_liveness_probe_that_kills_a_slow_start(ns: str) -> None:
+    probe = {"httpGet": {"path": "/", "port": 8080}, "periodSeconds": 1, "failureThreshold": 2}
+    slow = container(BUSYBOX, ["sh", "-c", "sleep 20; httpd -f -p 8080"], livenessProbe=probe)
+    apply(ns, pod("slow", slow))
+    d = diagnosed("pod", "slow", ns, has("liveness probe fails"))
+    assert "startupProbe" in d.findings[0].fix
+
+
 def test_missing_configmap(ns: str) -> None:
     env = [{"name": "COLOR", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "color"}}}]
     apply(ns, pod("configured", container(BUSYBOX, ["sleep", "3600"], env=env)))

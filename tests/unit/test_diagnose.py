@@ -338,3 +338,17 @@ def test_service_listening_on_all_addresses_is_healthy() -> None:
     d = _service_with([("127.0.0.1", 9090), ("::", 8080)])
     assert d.ok and d.findings == []
     assert _service_with(None).ok, "when nothing is known, nothing is claimed"
+
+
+def test_a_gpu_request_on_a_cluster_without_gpus() -> None:
+    (f,) = explained("pod-gpu").findings
+    assert "it asks for nvidia.com/gpu, and no node has one free" in f.problem
+    assert "Insufficient nvidia.com/gpu" in f.evidence and "remove the request" in f.fix
+
+
+def test_a_ready_pod_restarted_by_its_liveness_probe() -> None:
+    d = explained("pod-liveness-restarts")
+    assert not d.ok
+    (f,) = d.findings
+    assert f.problem == "container main: liveness probe fails, so the kubelet restarts the container"
+    assert "startupProbe" in f.fix
