@@ -84,7 +84,6 @@ def measure_chart(name: str, spec: dict, env: dict[str, str]) -> dict:
 
 
 DASK_OPERATOR_VALUES = ["--set", "image.name=kds.invalid/dask", "--set", "image.tag=2026.8.0"]
-DASK_CRDS = [f"dask{kind}.kubernetes.dask.org" for kind in ("autoscalers", "clusters", "jobs", "workergroups")]
 
 
 def measure_dask(env: dict[str, str]) -> dict:
@@ -120,7 +119,7 @@ def measure_dask(env: dict[str, str]) -> dict:
     finally:
         run([*helm, "uninstall", "sweep", "--wait"], check=False, timeout=300)
         run([*helm, "uninstall", "dask-operator", "--wait"], check=False, timeout=300)
-        run(["kubectl", "delete", "crds", *DASK_CRDS, "--ignore-not-found"], check=False)
+        run(["kubectl", "delete", "crds", *appstore.DASK_CRDS, "--ignore-not-found"], check=False)
         run(["kubectl", "delete", "namespace", namespace, "--wait=false"], check=False)
     return {"operator_ready_s": round(operator_ready, 1), "scheduler_ready_s": round(scheduler_ready, 1),
             "two_workers_connected_s": round(workers_connected, 1), "memory_working_set_mib": memory,

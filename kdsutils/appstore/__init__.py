@@ -53,6 +53,8 @@ PACKAGED_CHARTS = {
         "dask-kubernetes", "dask_kubernetes/operator/deployment/helm/dask-kubernetes-operator"
     ),
 }
+#: The CRDs the Dask operator's chart installs, which `helm uninstall` leaves (lesson 23).
+DASK_CRDS = tuple(f"dask{kind}.kubernetes.dask.org" for kind in ("autoscalers", "clusters", "jobs", "workergroups"))
 SERVER = Path(__file__).with_name("server.py")
 
 

@@ -125,9 +125,6 @@ def test_the_store_keeps_its_charts_when_its_pod_is_replaced(helm_home: dict[str
     assert appstore.charts() == before
 
 
-DASK_CRDS = [f"dask{kind}.kubernetes.dask.org" for kind in ("autoscalers", "clusters", "jobs", "workergroups")]
-
-
 def _connected_workers(ns: str, expected: int) -> int:
     """Connect to the scheduler of the cluster `sweep`; wait for exactly `expected` workers."""
     from distributed import Client
@@ -179,7 +176,7 @@ def test_dask_operator_and_a_cluster_install_from_the_store_compute_and_scale(
         run(["helm", "uninstall", "sweep", "-n", ns, "--ignore-not-found", "--wait"], check=False, timeout=200)
         run(["helm", "uninstall", "dask-operator", "-n", ns, "--ignore-not-found", "--wait"], check=False,
             timeout=200)  # fmt: skip
-        run(["kubectl", "delete", "crds", *DASK_CRDS, "--ignore-not-found"], check=False)
+        run(["kubectl", "delete", "crds", *appstore.DASK_CRDS, "--ignore-not-found"], check=False)
     assert "dask" not in run(["kubectl", "get", "clusterroles", "-o", "name"]).stdout, "uninstall removes its role"
 
 
