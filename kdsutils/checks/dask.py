@@ -90,8 +90,9 @@ def dask_ex1() -> Iterator[Item]:
         "`helm upgrade big kds/dask-cluster --version 0.1.0 --reuse-values --set "
         "workers.resources.requests.memory=512Mi --set workers.resources.limits.memory=1Gi -n $namespace`; the "
         "operator does not change running workers, so then `kubectl delete daskcluster big --cascade=foreground "
-        "-n $namespace`, wait until daskworkergroup/big-default and deployment/big-scheduler are gone, and run "
-        "the same `helm upgrade` again, which makes it anew",
+        "-n $namespace`, wait until daskworkergroup/big-default, deployment/big-scheduler and the workers' "
+        "Deployments (-l dask.org/cluster-name=big) are gone, and run the same `helm upgrade` again, which makes "
+        "it anew",
     ),
 )
 def dask_ex2() -> Iterator[Item]:
