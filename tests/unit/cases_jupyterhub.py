@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pytest
@@ -10,7 +9,7 @@ from cases_helm import _secret
 from check_cases import Answers, full, half
 from test_checks_fakes import FakeCluster, pod, typed
 
-from kdsutils import images
+from kdsutils import images, manifests
 
 
 def _server(user: str, *, ready: bool = True, limit: str = "2147483648") -> Any:
@@ -22,16 +21,11 @@ def _server(user: str, *, ready: bool = True, limit: str = "2147483648") -> Any:
 
 
 def _claim(user: str, *, size: str = "2Gi", phase: str = "Bound", storage_class: str = "standard") -> Any:
-    manifest = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": f"claim-{user}"},
-                "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": storage_class,
-                         "resources": {"requests": {"storage": size}}}}  # fmt: skip
-    return typed(manifest, status={"phase": phase})
+    return typed(manifests.pvc(f"claim-{user}", size, storage_class=storage_class), status={"phase": phase})
 
 
 def _password(release: str, password: str) -> Any:
-    manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{release}-jupyterhub"},
-                "data": {"password": base64.b64encode(password.encode()).decode()}}  # fmt: skip
-    return typed(manifest)
+    return typed(manifests.secret(f"{release}-jupyterhub", {"password": password}))
 
 
 def _standard() -> Any:
