@@ -310,7 +310,11 @@ def test_logs_previous_shows_the_run_before_a_crash(ns: str) -> None:
     restarted = "jsonpath={.status.containerStatuses[0].restartCount}=1"
     wait("pod", "crashy", for_=restarted, namespace=ns, timeout=120)
     wait("pod", "crashy", for_="condition=Ready", namespace=ns, timeout=60)
-    assert logs("crashy", namespace=ns) == "run 2"
+    deadline = time.monotonic() + 30  # ready means started: the shell may not have echoed yet
+    while (current := logs("crashy", namespace=ns)) == "":
+        assert time.monotonic() < deadline, "run 2 printed nothing in 30 s"
+        time.sleep(0.2)
+    assert current == "run 2"
     assert logs("crashy", namespace=ns, previous=True) == "run 1"
 
 
