@@ -22,6 +22,8 @@ Where things live (each at most two hops from this file):
 - the kubectl verbs: ``resources.py``; manifest builders: ``manifests.py``;
 - exercise checks: `check` -> ``checks/_api.py``, which loads ``checks/<topic>.py`` by the
   id's prefix (``services_ex1`` -> ``checks/services.py``); hints: `hint`, same module;
+- Part 3's labs: `lab` -> ``labs/__init__.py``, which loads ``labs/<topic>.py`` by the
+  scenario's first word (``crashloop-job`` -> ``labs/crashloop.py``);
 - diagnosis: `diagnose` -> ``diagnosis.py`` (`explain` applies the rules; a crash loop is
   ``_crash``);
 - the cluster: ``cluster/__init__.py`` (the two backends' facts, `backend()`); `kds up` on
@@ -42,6 +44,7 @@ from kdsutils.builder import build, load_image
 from kdsutils.checks import check, hint
 from kdsutils.diagnosis import diagnose
 from kdsutils.errors import KdsError
+from kdsutils.labs import lab
 from kdsutils.lesson import lesson
 from kdsutils.resources import (
     apply,
@@ -91,6 +94,7 @@ __all__ = [
     "helm",
     "hint",
     "kubectl",
+    "lab",
     "lesson",
     "load_image",
     "logs",

@@ -1,11 +1,14 @@
-"""Serve the churn model over HTTP: ``python -m churn.serve [--model PATH] [--port 8000]``.
+"""Serve the churn model over HTTP: ``python -m churn.serve [--model PATH] [--host 0.0.0.0] [--port 8000]``.
 
 - ``GET /health``: 200 with the model's facts once it is loaded (a readiness probe's target).
 - ``POST /predict`` with ``{"customers": [{"tenure_months": 3, ...}, ...]}``: each customer's
   churn probability, and whether it is at or above the decision threshold.
 
 The model comes from `--model` (a file written by ``churn.train``); without one, the server
-trains a small model when it starts (regularization strength ``$C``, default 1.0). The
+trains a small model when it starts (regularization strength ``$C``, default 1.0, on ``$ROWS``
+customers, default 2000: more rows make a slower start). It listens on every address of its
+container (``--host`` or ``$HOST``, default 0.0.0.0); 127.0.0.1 would answer only callers
+inside the same container. The
 threshold is read on every request, from the file `--threshold-file` when it exists (a
 mounted ConfigMap), else ``$THRESHOLD``, else 0.5, so a changed setting takes effect without
 a restart. ``$VERSION`` names the release in replies.
@@ -86,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     """Load (or train) the model, then answer requests until stopped."""
     parser = argparse.ArgumentParser(prog="python -m churn.serve", description=__doc__)
     parser.add_argument("--model", type=Path, default=os.environ.get("MODEL_PATH"), help="a file from churn.train")
+    parser.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"), help="the address to listen on")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--threshold-file", type=Path, default=os.environ.get("THRESHOLD_FILE"))
     args = parser.parse_args(argv)
@@ -93,13 +97,14 @@ def main(argv: list[str] | None = None) -> None:
         model, info = load(args.model)
         print(f"loaded the model from {args.model}", flush=True)
     else:
-        model, info = train_small(float(os.environ.get("C", "1.0")))
+        model, info = train_small(float(os.environ.get("C", "1.0")), int(os.environ.get("ROWS", "2000")))
         print(f"trained a model on {info['trained_at_start_on']} customers at start (c={info['c']:g})", flush=True)
-    server = ThreadingHTTPServer(("0.0.0.0", args.port), make_handler(model, info, args.threshold_file))
+    server = ThreadingHTTPServer((args.host, args.port), make_handler(model, info, args.threshold_file))
     # As a container's first process, Python ignores SIGTERM unless told: stop at once when
     # Kubernetes asks, instead of being killed after the grace period.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(f"serving on port {args.port}: GET /health, POST /predict", flush=True)
+    where = f"port {args.port}" if args.host == "0.0.0.0" else f"{args.host}:{args.port}"
+    print(f"serving on {where}: GET /health, POST /predict", flush=True)
     server.serve_forever()
 
 
