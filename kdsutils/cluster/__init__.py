@@ -12,9 +12,13 @@ other module asks this one. `backend()` returns the module that implements `Back
 from __future__ import annotations
 
 import importlib
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, cast
+
+from kdsutils import images
 
 #: Called with one line of progress at a time (`print`, or the CLI's prefixed printer).
 Progress = Callable[[str], None]
@@ -29,6 +33,21 @@ APPSTORE_NODE_PORT = 30080
 PUBLISHED_PORTS = (*NODE_PORTS, APPSTORE_NODE_PORT)
 #: The local engine's API server port on the host (kind picks a random one itself).
 LOCAL_API_PORT = 6443
+#: metrics-server's objects (the source of `kubectl top`), which both backends apply.
+METRICS_SERVER = Path(__file__).with_name("metrics-server.yaml")
+
+
+def metrics_server_manifest() -> str:
+    """metrics-server's objects, with the course image's name filled in (pure but for the read).
+
+    Examples:
+        >>> "kind: APIService" in metrics_server_manifest()
+        True
+    """
+    text = string.Template(METRICS_SERVER.read_text())
+    return text.substitute(METRICS_SERVER_IMAGE=images.reference("metrics-server"))
+
+
 #: The kubeconfig context each backend creates.
 CONTEXTS = {"kind": "kind-kds", "local": "kds-local"}
 #: The host ports each backend needs free.

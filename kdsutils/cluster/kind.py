@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from kdsutils._run import run
-from kdsutils.cluster import CONTEXTS, NODE, PUBLISHED_PORTS, Progress, Status
+from kdsutils.cluster import CONTEXTS, NODE, PUBLISHED_PORTS, Progress, Status, metrics_server_manifest
 from kdsutils.cluster.detect import container_engine
 from kdsutils.errors import EngineError
 from kdsutils.images import CourseImage, course_image, course_images
@@ -199,6 +199,8 @@ def up(*, progress: Progress = print) -> None:
     node_by_tag = not exists and not _has_image(engine, NODE_IMAGE) and _has_image(engine, NODE_TAG)
     _run_plan(plan_up(exists=exists, images=images, engine=engine, present=present, node_by_tag=node_by_tag),
               engine, progress)  # fmt: skip
+    run(["kubectl", "--context", CONTEXT, "apply", "--server-side", "--force-conflicts", "-f", "-"],
+        input=metrics_server_manifest(), timeout=120, fix="`kds status` says whether the cluster answers")
     progress(f"kind cluster '{CLUSTER}' is ready; kubectl context: {CONTEXT}")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kdsutils import images
+from kdsutils.cluster import metrics_server_manifest
 from kdsutils.cluster.kind import plan_up
 from kdsutils.cluster.local import images as engine_images
 from kdsutils.errors import KdsError
@@ -95,3 +96,11 @@ def test_course_charts_name_course_images_by_their_current_tag() -> None:
         image = yaml.safe_load(values.read_text()).get("image") or {}
         if image.get("repository") in tags:
             assert str(image.get("tag")) == tags[image["repository"]], f"{values}: bump the tag to match images/"
+
+
+def test_metrics_server_builds_the_version_its_tag_names() -> None:
+    folder = images.IMAGES_DIR / "metrics-server"
+    default = re.search(r"^ARG VERSION=(\S+)$", (folder / "Dockerfile").read_text(), re.MULTILINE)
+    assert default is not None and default.group(1) == images.read_tag(folder)
+    manifest = metrics_server_manifest()
+    assert f"image: {images.reference('metrics-server')}" in manifest and "$" not in manifest

@@ -152,9 +152,11 @@ class FakeRun:
     def __init__(self, clusters: str = "", node_state: str = "running", images: tuple[str, ...] = ()) -> None:
         self.clusters, self.node_state, self.images = clusters, node_state, images
         self.calls: list[tuple[list[str], dict[str, str] | None]] = []
+        self.inputs: list[str | None] = []
 
-    def __call__(self, args: list[str], *, env: dict[str, str] | None = None, **_: object):
+    def __call__(self, args: list[str], *, env: dict[str, str] | None = None, input: str | None = None, **_: object):
         self.calls.append((args, env))
+        self.inputs.append(input)
         out, code = "", 0
         if args[1:3] == ["image", "inspect"]:
             code = 0 if args[3] in self.images else 1
@@ -170,6 +172,7 @@ def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeRun:
     fake = FakeRun()
     monkeypatch.setattr(kind, "run", fake)
     monkeypatch.setattr(kind, "container_engine", lambda: "docker")
+    monkeypatch.setattr(kind, "metrics_server_manifest", lambda: "kind: APIService\n")
     monkeypatch.setattr(images, "REPO_ROOT", tmp_path)
     monkeypatch.setenv("KDS_CACHE", str(tmp_path / "cache"))
     _image(tmp_path, "busybox", "1.35")
@@ -204,7 +207,9 @@ def test_up_runs_the_plan_and_reports_each_step(fake: FakeRun) -> None:
             str(images.REPO_ROOT / "images" / "busybox"),
         ],
         ["kind", "load", "docker-image", "kds.invalid/busybox:1.35", "--name", "kds"],
+        ["kubectl", "--context", "kind-kds", "apply", "--server-side", "--force-conflicts", "-f", "-"],
     ]
+    assert fake.inputs[-1] == "kind: APIService\n", "metrics-server's objects, for kubectl top"
     assert len(lines) == 4 and "kind-kds" in lines[-1]
     assert lines[1] == "building image kds.invalid/busybox:1.35 (minutes the first time) ..."
     assert all(env == {} for args, env in fake.calls if args[0] == "kind")

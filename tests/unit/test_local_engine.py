@@ -120,6 +120,21 @@ def test_pki_has_the_names_clients_use(tmp_path: Path) -> None:
     assert (tmp_path / "ca.crt").read_bytes() == before, "a second start keeps the cluster's identity"
 
 
+def test_the_front_proxy_client_is_signed_by_its_own_ca(tmp_path: Path) -> None:
+    from cryptography import x509
+
+    pki.ensure_pki(tmp_path, node_name="kds-control-plane", node_ip="10.244.0.1", api_service_ip="10.96.0.1")
+    client = x509.load_pem_x509_certificate((tmp_path / "front-proxy-client.crt").read_bytes())
+    front = x509.load_pem_x509_certificate((tmp_path / "front-proxy-ca.crt").read_bytes())
+    cluster = x509.load_pem_x509_certificate((tmp_path / "ca.crt").read_bytes())
+    assert client.issuer == front.subject != cluster.subject
+    client.verify_directly_issued_by(front)
+    apiserver = next(c for c in local.components(tmp_path) if c.name == "kube-apiserver")
+    flags = dict(arg.split("=", 1) for arg in apiserver.args)
+    assert flags["--requestheader-allowed-names"] == client.subject.rfc4514_string().removeprefix("CN=")
+    assert flags["--requestheader-client-ca-file"] == str(tmp_path / "pki" / "front-proxy-ca.crt")
+
+
 SAVED = """*nat
 :PREROUTING ACCEPT [0:0]
 :POSTROUTING ACCEPT [0:0]

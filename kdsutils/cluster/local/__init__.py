@@ -33,7 +33,7 @@ import yaml
 from kdsutils import kube
 from kdsutils._host import port_in_use
 from kdsutils._run import run
-from kdsutils.cluster import CONTEXTS, LOCAL_API_PORT, NODE, Progress, Status
+from kdsutils.cluster import CONTEXTS, LOCAL_API_PORT, NODE, Progress, Status, metrics_server_manifest
 from kdsutils.cluster.local import images
 from kdsutils.cluster.local.pki import ensure_pki
 from kdsutils.errors import ClusterNotReady, CommandError, EngineError
@@ -99,6 +99,16 @@ def components(state: Path) -> list[Component]:
             f"--kubelet-client-certificate={pki / 'apiserver-kubelet-client.crt'}",
             f"--kubelet-client-key={pki / 'apiserver-kubelet-client.key'}",
             "--kubelet-preferred-address-types=InternalIP",
+            # The aggregation layer, for metrics-server (`kubectl top`): the API server passes a
+            # request on with the user in headers, proving itself with the front proxy's certificate,
+            # and dials the extension's Pod directly (the host reaches Pod IPs over the bridge).
+            f"--requestheader-client-ca-file={pki / 'front-proxy-ca.crt'}",
+            "--requestheader-allowed-names=front-proxy-client",
+            "--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group",
+            "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+            f"--proxy-client-cert-file={pki / 'front-proxy-client.crt'}",
+            f"--proxy-client-key-file={pki / 'front-proxy-client.key'}",
+            "--enable-aggregator-routing=true",
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             f"--service-account-key-file={pki / 'sa.pub'}",
             f"--service-account-signing-key-file={pki / 'sa.key'}",
@@ -259,7 +269,7 @@ def kube_proxy_config(state: Path) -> dict:
 
 
 def addons_manifest(state: Path) -> str:
-    """CoreDNS, the local-path provisioner and the default StorageClass, filled in."""
+    """CoreDNS, the local-path provisioner, the default StorageClass and metrics-server, filled in."""
     template = string.Template((ENGINE_DIR / "addons.yaml").read_text())
     return template.safe_substitute(
         COREDNS_IMAGE=images.reference("coredns"),
@@ -267,7 +277,7 @@ def addons_manifest(state: Path) -> str:
         BUSYBOX_IMAGE=images.reference("busybox"),
         DNS_IP=DNS_IP,
         STORAGE_DIR=str(state / "storage"),
-    )
+    ) + "---\n" + metrics_server_manifest()
 
 
 def write_configs(state: Path, rundir: Path, runc: str, cni_bin_dirs: list[str]) -> None:

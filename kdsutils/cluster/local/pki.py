@@ -28,6 +28,13 @@ class CertSpec:
     client: bool = False
     dns_names: list[str] = field(default_factory=list)
     ips: list[str] = field(default_factory=list)
+    ca: str = "ca"
+
+
+#: The CAs, by file name: the cluster's, and the front proxy's, which signs only the API
+#: server's client certificate for the aggregation layer (requests it passes on to an
+#: extension API server such as metrics-server carry the user in headers that this CA vouches for).
+CAS = {"ca": "kds-ca", "front-proxy-ca": "kds-front-proxy-ca"}
 
 
 def cert_specs(node_name: str, node_ip: str, api_service_ip: str) -> list[CertSpec]:
@@ -53,6 +60,7 @@ def cert_specs(node_name: str, node_ip: str, api_service_ip: str) -> list[CertSp
         CertSpec("kube-proxy", "system:kube-proxy", client=True),
         CertSpec("kubelet-client", f"system:node:{node_name}", "system:nodes", client=True),
         CertSpec("kubelet", node_name, server=True, dns_names=[node_name, "localhost"], ips=[node_ip, "127.0.0.1"]),
+        CertSpec("front-proxy-client", "front-proxy-client", client=True, ca="front-proxy-ca"),
     ]
 
 
@@ -100,6 +108,34 @@ def _issue(spec: CertSpec, ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePr
     return builder.sign(ca_key, hashes.SHA256())
 
 
+def _ensure_ca(
+    directory: Path, name: str, common_name: str, now: dt.datetime
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """Load the CA `name` (``<name>.crt``, ``<name>.key``), making it first if it is not there."""
+    crt, key_path = directory / f"{name}.crt", directory / f"{name}.key"
+    if not crt.exists():
+        key = _key()
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(_name(common_name))
+            .issuer_name(_name(common_name))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + VALID_FOR)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(True, False, True, False, False, True, True, False, False), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        _write(key_path, _pem_key(key), secret=True)
+        _write(crt, cert.public_bytes(serialization.Encoding.PEM))
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise EngineError(f"{key_path} is not a key this engine made.",
+                          fix="`kds delete` wipes the cluster's data so `kds up` can make a new one")
+    return x509.load_pem_x509_certificate(crt.read_bytes()), key
+
+
 def ensure_pki(directory: Path, *, node_name: str, node_ip: str, api_service_ip: str) -> None:
     """Create the CA, every certificate and the service-account key pair, unless present.
 
@@ -107,35 +143,14 @@ def ensure_pki(directory: Path, *, node_name: str, node_ip: str, api_service_ip:
     """
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
-    ca_crt, ca_key_path = directory / "ca.crt", directory / "ca.key"
-    if not ca_crt.exists():
-        ca_key = _key()
-        ca_cert = (
-            x509.CertificateBuilder()
-            .subject_name(_name("kds-ca"))
-            .issuer_name(_name("kds-ca"))
-            .public_key(ca_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + VALID_FOR)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(True, False, True, False, False, True, True, False, False), critical=True)
-            .sign(ca_key, hashes.SHA256())
-        )
-        _write(ca_key_path, _pem_key(ca_key), secret=True)
-        _write(ca_crt, ca_cert.public_bytes(serialization.Encoding.PEM))
-    ca_cert = x509.load_pem_x509_certificate(ca_crt.read_bytes())
-    ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
-    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
-        raise EngineError(f"{ca_key_path} is not a key this engine made.",
-                          fix="`kds delete` wipes the cluster's data so `kds up` can make a new one")
+    cas = {name: _ensure_ca(directory, name, common_name, now) for name, common_name in CAS.items()}
     for spec in cert_specs(node_name, node_ip, api_service_ip):
         crt = directory / f"{spec.name}.crt"
         if crt.exists():
             continue
         key = _key()
         _write(directory / f"{spec.name}.key", _pem_key(key), secret=True)
-        _write(crt, _issue(spec, ca_cert, ca_key, key, now).public_bytes(serialization.Encoding.PEM))
+        _write(crt, _issue(spec, *cas[spec.ca], key, now).public_bytes(serialization.Encoding.PEM))
     if not (directory / "sa.key").exists():
         sa = _key()
         _write(directory / "sa.key", _pem_key(sa), secret=True)

@@ -3,7 +3,8 @@
 #
 #   build-image.sh NAME REFERENCE ARCHIVE [REPO_ROOT]
 #
-# The root filesystem comes from a static binary (pause, coredns, local-path-provisioner),
+# The root filesystem comes from a static binary (pause, coredns, local-path-provisioner;
+# metrics-server is built here from its Go module at the version in images/metrics-server/TAG),
 # Debian's busybox-static (busybox) or debootstrap (python-ds: the same Debian release,
 # requirements.txt and churn/ package as images/python-ds/Dockerfile). buildah (Debian) commits it, with the
 # vfs storage driver in a private folder, and pushes a docker-archive that containerd imports.
@@ -45,6 +46,10 @@ case $name in
       "$root/usr/local/bin/local-path-provisioner"
     mkdir -p "$root/tmp" && chmod 1777 "$root/tmp"
     entrypoint='["local-path-provisioner"]' ;;
+  metrics-server)
+    GOTOOLCHAIN=local GOFLAGS=-trimpath GOBIN="$root" CGO_ENABLED=0 \
+      go install -ldflags "-s -w" "sigs.k8s.io/metrics-server/cmd/metrics-server@$(cat "$repo/images/metrics-server/TAG")"
+    entrypoint='["/metrics-server"]' ;;
   busybox)
     command -v busybox >/dev/null || [ -x /bin/busybox ] || { log "apt-get install busybox-static"; exit 1; }
     install -D /bin/busybox "$root/bin/busybox"
