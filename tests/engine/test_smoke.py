@@ -57,6 +57,19 @@ def test_default_storage_class_is_standard(cluster: str) -> None:
     assert sc["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"
 
 
+def test_kubectl_top_reads_metrics_server(cluster: str) -> None:
+    kubectl("wait", "apiservice/v1beta1.metrics.k8s.io", "--for=condition=Available", "--timeout=120s")
+    def sampled() -> str | None:
+        out = kubectl("top", "node", "--no-headers", check=False)
+        return out if out.startswith("kds-control-plane") else None  # else: "metrics not available yet"
+
+    top = wait_for(sampled, timeout=120, what="a first sample of the node from metrics-server")
+    name, cpu, _, memory, _ = top.split()
+    assert name == "kds-control-plane" and cpu.endswith("m") and memory.endswith("Mi")
+    pods = kubectl("top", "pod", "-n", "kube-system", "-l", "app=metrics-server", "--no-headers")
+    assert pods.startswith("metrics-server-")
+
+
 def test_deployment_rolls_out_and_updates(ns: str) -> None:
     kubectl("-n", ns, "create", "deployment", "web", f"--image={BUSYBOX}", "--replicas=3",
             "--", "sleep", "3600")

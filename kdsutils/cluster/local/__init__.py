@@ -280,8 +280,14 @@ def addons_manifest(state: Path) -> str:
     ) + "---\n" + metrics_server_manifest()
 
 
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write `text` unless the file holds it already: kube-proxy exits when its file is written to."""
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
 def write_configs(state: Path, rundir: Path, runc: str, cni_bin_dirs: list[str]) -> None:
-    """Write every configuration file the components read (overwritten on each start)."""
+    """Write every configuration file the components read (rewritten on a start only when it changed)."""
     conf, pki = state / "config", state / "pki"
     (state / "cni" / "net.d").mkdir(parents=True, exist_ok=True)
     conf.mkdir(parents=True, exist_ok=True)
@@ -289,12 +295,12 @@ def write_configs(state: Path, rundir: Path, runc: str, cni_bin_dirs: list[str])
     for name, cert in [("admin", "admin"), ("super-admin", "super-admin"), ("controller-manager", "controller-manager"),
                        ("scheduler", "scheduler"), ("kube-proxy", "kube-proxy"), ("kubelet", "kubelet-client")]:
         cfg = kubeconfig(CONTEXT, server, pki, cert)
-        (conf / f"{name}.kubeconfig").write_text(yaml.safe_dump(cfg))
+        _write_if_changed(conf / f"{name}.kubeconfig", yaml.safe_dump(cfg))
         (conf / f"{name}.kubeconfig").chmod(0o600)
-    (conf / "containerd.toml").write_text(containerd_config(state, rundir, runc, cni_bin_dirs))
-    (conf / "kubelet.yaml").write_text(yaml.safe_dump(kubelet_config(state, rundir)))
-    (conf / "kube-proxy.yaml").write_text(yaml.safe_dump(kube_proxy_config(state)))
-    (state / "cni" / "net.d" / "10-kds.conflist").write_text(json.dumps(cni_config(state), indent=2))
+    _write_if_changed(conf / "containerd.toml", containerd_config(state, rundir, runc, cni_bin_dirs))
+    _write_if_changed(conf / "kubelet.yaml", yaml.safe_dump(kubelet_config(state, rundir)))
+    _write_if_changed(conf / "kube-proxy.yaml", yaml.safe_dump(kube_proxy_config(state)))
+    _write_if_changed(state / "cni" / "net.d" / "10-kds.conflist", json.dumps(cni_config(state), indent=2))
 
 
 def _embedded_admin_kubeconfig(state: Path) -> dict:
