@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import tomllib
 from pathlib import Path
 
@@ -168,3 +169,13 @@ def test_iptables_cleanup_removes_only_ours() -> None:
         "others' rules stay"
     deletes = [i for i, a in enumerate(plan) if "-D" in a]
     assert max(deletes) < plan.index(["-t", "nat", "-F", "CNI-abc"]), "jumps go before their chains"
+
+
+def test_a_second_start_leaves_unchanged_config_files_alone(tmp_path: Path) -> None:
+    # kube-proxy exits as soon as its configuration file is written to, even with the same text.
+    local.write_configs(tmp_path, tmp_path / "run", "/usr/bin/runc", ["/opt/cni/bin"])
+    proxy = tmp_path / "config" / "kube-proxy.yaml"
+    before = proxy.stat().st_mtime_ns
+    time.sleep(0.01)
+    local.write_configs(tmp_path, tmp_path / "run", "/usr/bin/runc", ["/opt/cni/bin"])
+    assert proxy.stat().st_mtime_ns == before
