@@ -267,7 +267,7 @@ def test_hint_for_a_typo_suggests_the_id() -> None:
 def test_every_exercise_has_three_tiers_and_the_first_gives_no_command(exercise_id: str) -> None:
     nudge, where, command = (hint(exercise_id, level).text for level in (1, 2, 3))
     assert "kubectl " not in nudge and "kds." not in nudge and "`" not in nudge
-    assert where.startswith("Lesson "), "tier 2 says where to look, starting with the lesson"
+    assert where.startswith(("Lesson ", "Lab ")), "tier 2 says where to look, starting with the lesson or lab"
     assert "kds." not in where.replace("kds.hint", "")
     assert len({nudge, where, command}) == 3
 
