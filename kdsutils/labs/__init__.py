@@ -181,7 +181,9 @@ def first_pod(selector: str, namespace: str, *, timeout: float = 60) -> str:
 def lab(name: str, *, namespace: str | None = None, timeout: float = 240) -> None:
     """Start (or start over) a lab: the scenario's objects, broken, in the lesson's namespace.
 
-    The objects are deleted first if they exist, so a second call gives the same broken state.
+    The objects are deleted first if they exist, with their Pods (a foreground cascade, so no
+    stopping Pod of the old run is mistaken for the new one), so a second call gives the same
+    broken state.
     The objects' YAML is not printed (finding what is wrong is the lab); their names are.
 
     Args:
@@ -200,8 +202,8 @@ def lab(name: str, *, namespace: str | None = None, timeout: float = 240) -> Non
     ns = effective_namespace(namespace)
     text = found.build()
     names = objects(text)
-    run(["kubectl", "--context", context, "delete", *names, "-n", ns, "--ignore-not-found",
-         "--grace-period=1", "--wait=true", f"--timeout={int(timeout)}s"], timeout=timeout + 30)  # fmt: skip
+    run(["kubectl", "--context", context, "delete", *names, "-n", ns, "--ignore-not-found", "--grace-period=1",
+         "--wait=true", "--cascade=foreground", f"--timeout={int(timeout)}s"], timeout=timeout + 30)  # fmt: skip
     print(f"[lab] kubectl apply -n {ns}: {', '.join(names)} (as the team left them)")
     with quietly():
         apply(text, namespace=ns)

@@ -26,6 +26,13 @@ RESOURCES: dict[str, dict[str, str]] = {
 }
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Writes a dict used twice (labels in metadata and template) twice, not as ``&id001``/``*id001``."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(*docs: Mapping[str, Any]) -> str:
     """Objects as one YAML text, in the order given (pure).
 
@@ -36,7 +43,7 @@ def dump(*docs: Mapping[str, Any]) -> str:
         kind: Secret
         <BLANKLINE>
     """
-    return yaml.safe_dump_all([dict(doc) for doc in docs], sort_keys=False)
+    return yaml.dump_all([dict(doc) for doc in docs], Dumper=_NoAliases, sort_keys=False)
 
 
 def container(
@@ -44,13 +51,14 @@ def container(
     command: list[str],
     *,
     image: str | None = None,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str | Mapping[str, Any]] | None = None,
     resources: Mapping[str, Mapping[str, str]] | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
     """One container of the running example, with the team's resources (pure).
 
-    `fields` adds any other container field as it is (``readinessProbe=...``).
+    `fields` adds any other container field as it is (``readinessProbe=...``). A value of `env`
+    that is a mapping is the variable's ``valueFrom`` (``{"configMapKeyRef": {...}}``).
 
     Examples:
         >>> container("train", ["python", "-m", "churn.train"])["resources"]["limits"]
@@ -63,7 +71,10 @@ def container(
         "command": command,
     }
     if env:
-        spec["env"] = [{"name": key, "value": value} for key, value in env.items()]
+        spec["env"] = [
+            {"name": key, "valueFrom": dict(value)} if isinstance(value, Mapping) else {"name": key, "value": value}
+            for key, value in env.items()
+        ]
     spec["resources"] = {key: dict(value) for key, value in (resources or RESOURCES).items()}
     spec.update(fields)
     return spec
@@ -83,7 +94,7 @@ def churn_api(
     *,
     name: str = API,
     container_fields: Mapping[str, Any] | None = None,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str | Mapping[str, Any]] | None = None,
     image: str | None = None,
     replicas: int = 1,
     target_port: int | str = PORT,
