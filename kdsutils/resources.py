@@ -357,12 +357,18 @@ def logs(
         args.append("--previous")
     if tail is not None:
         args.append(f"--tail={tail}")
-    fix = (
-        "a container that has not started has no logs yet: look at its events "
-        f"(`kubectl events -n {ns} --for {name if '/' in name else 'pod/' + name}`), or wait for it first"
-    )
     echo(args)
-    return Text(run(args, timeout=timeout, fix=fix).stdout.rstrip("\n"))
+    proc = run(args, timeout=timeout, check=False)
+    if proc.returncode != 0:
+        # kubectl names the Pod it picked for a Deployment or a Job; its events say why it waits.
+        picked = re.search(r'in pod "([^"]+)"', proc.stderr)
+        pod = f"pod/{picked.group(1)}" if picked else name if "/" in name else f"pod/{name}"
+        fix = (
+            "a container that has not started has no logs yet: look at its Pod's events "
+            f"(`kubectl events -n {ns} --for {pod}`), or wait for it first"
+        )
+        raise CommandError(args, proc.returncode, proc.stderr or proc.stdout, fix=fix)
+    return Text(proc.stdout.rstrip("\n"))
 
 
 def events(*, namespace: str | None = None, for_: str | None = None, timeout: float = 60) -> Text:
