@@ -11,7 +11,9 @@ Two halves, kept apart so the rules are unit-tested on recorded objects:
 
 from __future__ import annotations
 
+import base64
 import difflib
+import gzip
 import html
 import json
 import re
@@ -20,7 +22,7 @@ from typing import Any
 
 from kdsutils._run import run
 from kdsutils.errors import CommandError, KdsError
-from kdsutils.images import REGISTRY, course_images
+from kdsutils.images import REGISTRY, course_images, reference
 from kdsutils.kube import effective_namespace
 from kdsutils.resources import echo, object_ref
 
@@ -131,7 +133,8 @@ class Snapshot:
         name: The object's name.
         namespace: Its namespace.
         obj: The object as ``kubectl get -o json`` prints it (for a release: ``helm status
-            -o json``); None when it does not exist.
+            -o json``, with ``history``: Helm's record of each revision, oldest first, from the
+            release's Secrets); None when it does not exist.
         pods: The pods concerned: the pod itself, or those the object selects.
         events: The namespace's events (``kubectl get events -o json`` items).
         logs: The last log lines per ``"<pod>/<container>"`` (of the previous instance when
@@ -143,6 +146,8 @@ class Snapshot:
         listening: For a Service: per ready pod it sends to, the (address, port) its servers
             listen on, from the pod's ``/proc/net/tcp``; None when that could not be read.
         siblings: Names of objects of the same kind in the namespace (when `obj` is None).
+        config_keys: The key names (never the values) of the namespace's ConfigMaps and Secrets,
+            by ``"ConfigMap/<name>"`` and ``"Secret/<name>"``; read only when a pod waits for them.
     """
 
     kind: str
@@ -158,6 +163,7 @@ class Snapshot:
     node_images: list[str] = field(default_factory=list)
     listening: dict[str, list[tuple[str, int]] | None] = field(default_factory=dict)
     siblings: list[str] = field(default_factory=list)
+    config_keys: dict[str, list[str]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- small readers (pure)
@@ -233,6 +239,25 @@ def _doubled(quantity: str) -> str:
     return f"{shown}{match.group(2) or ''}"
 
 
+#: The least memory worth suggesting after an OOMKill: a Python process with pandas and scikit-learn starts at ~150 MiB.
+PYTHON_FLOOR_MI = 256
+
+
+def _mebibytes(quantity: str) -> float:
+    """A memory quantity in MiB, or infinity when it cannot be read (pure).
+
+    Examples:
+        >>> _mebibytes("128Mi"), _mebibytes("1Gi"), _mebibytes("a higher value")
+        (128.0, 1024.0, inf)
+    """
+    match = _QUANTITY.match(quantity.strip())
+    units = {"Ki": 1 / 1024, "Mi": 1, "Gi": 1024, "Ti": 1024**2, "k": 1000 / 2**20, "M": 10**6 / 2**20,
+             "G": 10**9 / 2**20, "": 1 / 2**20}  # fmt: skip
+    if not match or match.group(2) not in units:
+        return float("inf")
+    return float(match.group(1)) * units[match.group(2) or ""]
+
+
 def _exit_meaning(code: int | None) -> str:
     if code is None:
         return ""
@@ -250,6 +275,63 @@ def _log_block(logs: dict[str, str], pod: str, container: str) -> str:
 # ---------------------------------------------------------------- pod rules (pure)
 
 
+def _owner_command(pod: dict, container: str, fields: dict[str, str]) -> str:
+    """How to change container fields where they are written: the Deployment, the Job, or the Pod itself (pure).
+
+    Examples:
+        >>> pod = {"metadata": {"name": "api-5f9c-x2x7k", "namespace": "ml", "labels": {"pod-template-hash": "5f9c"},
+        ...        "ownerReferences": [{"kind": "ReplicaSet", "name": "api-5f9c"}]}}
+        >>> _owner_command(pod, "api", {"image": "kds.invalid/python-ds:2026.12"})
+        '`kubectl set image deployment/api api=kds.invalid/python-ds:2026.12 -n ml`'
+    """
+    namespace = pod.get("metadata", {}).get("namespace", "NAMESPACE")
+    owner = _owner_of(pod)
+    kind, _, name = owner.partition("/")
+    if kind == "job":
+        return (
+            f"a Job's Pod template cannot change: `kubectl delete job {name} -n {namespace}`, then apply its "
+            "manifest again with the fix"
+        )
+    if set(fields) == {"image"} and kind in ("deployment", "pod"):
+        return f"`kubectl set image {owner} {container}={fields['image']} -n {namespace}`"
+    if kind == "deployment":
+        change = {"spec": {"template": {"spec": {"containers": [{"name": container, **fields}]}}}}
+        return f"`kubectl patch {owner} -n {namespace} -p '{json.dumps(change, separators=(',', ':'))}'`"
+    return "change it in the manifest of the object that made the pod, and apply it again"
+
+
+def _never_pulled(pod: dict, label: str, image: str, evidence: list[str], container: str) -> Finding:
+    """ErrImageNeverPull: the image is not on the node, and the pull policy Never forbids fetching it."""
+    listing = "kubectl get nodes -o jsonpath='{.items[*].status.images[*].names}'"
+    fix = (
+        "`imagePullPolicy: Never` means: use the copy in the cluster, or do not start. An image of yours must be "
+        f"built and loaded into the cluster first (`kds build FOLDER -t {image}`; with Docker and kind: "
+        f"`docker build` then `kind load docker-image IMAGE --name kds`). Or use an image the cluster has (`{listing}` "
+        f"lists them; the course image {reference('python-ds')} runs Python, pandas and scikit-learn). To change the "
+        "image: " + _owner_command(pod, container, {"image": "IMAGE"})
+    )
+    return Finding(
+        f"{label} cannot start: image {image} is not in the cluster, and its imagePullPolicy Never forbids pulling it",
+        "\n".join(evidence),
+        fix,
+    )
+
+
+def _pulled_anyway(pod: dict, label: str, image: str, evidence: list[str], container: str) -> Finding:
+    """Pull policy Always on an image the node already has: the kubelet downloads it anyway, and fails."""
+    fix = (
+        "the kubelet tries to download it again because of `imagePullPolicy: Always` (also the default for a "
+        "`:latest` tag or no tag), and course images cannot be downloaded: set `imagePullPolicy: IfNotPresent` "
+        "to use the copy the cluster has: " + _owner_command(pod, container, {"imagePullPolicy": "IfNotPresent"})
+    )
+    return Finding(
+        f"{label} cannot start: image {image} is in the cluster, but imagePullPolicy Always makes the kubelet "
+        "download it again, and that download fails",
+        "\n".join(evidence),
+        fix,
+    )
+
+
 def _image_pull(pod: dict, label: str, cs: dict, node_images: list[str]) -> Finding:
     spec = _container_specs(pod).get(cs["name"], {})
     image = spec.get("image") or cs.get("image", "")
@@ -258,15 +340,24 @@ def _image_pull(pod: dict, label: str, cs: dict, node_images: list[str]) -> Find
     course = [name for name in node_images if name.startswith(COURSE_REGISTRY)]
     # The node's status lists at most its 50 largest images: the catalogue's names are added.
     known = sorted(set(course) | {known.ref for known in course_images()})
-    close = difflib.get_close_matches(image, known, n=1, cutoff=0.6)
-    if course:
+    close = difflib.get_close_matches(image, [name for name in known if name != image], n=1, cutoff=0.6)
+    if waiting.get("reason") == "ErrImageNeverPull":
+        return _never_pulled(pod, label, image, evidence, cs["name"])
+    if image in known and spec.get("imagePullPolicy") == "Always":
+        evidence.append(f"the cluster has {image}; imagePullPolicy: Always")
+        return _pulled_anyway(pod, label, image, evidence, cs["name"])
+    if close:
+        evidence.append(f"the closest image the cluster has: {close[0]}")
+    elif course:
         evidence.append("course images in the cluster: " + ", ".join(sorted(course)))
     if image.startswith(COURSE_REGISTRY):
         fix = (
             "course images are never pulled from the internet: they are built and loaded into the cluster by `kds up`. "
         )
         fix += (
-            f"Did you mean {close[0]}? Fix the image name in the manifest. "
+            f"Did you mean {close[0]}? Fix the image name: "
+            + _owner_command(pod, cs["name"], {"image": close[0]})
+            + ". "
             if close
             else "Check the name and tag for a typo. "
         )
@@ -293,29 +384,81 @@ _MISSING_CONFIG = [
 ]
 
 
-def _missing_config(label: str, message: str, namespace: str) -> Finding:
+def _owner_of(pod: dict) -> str:
+    """The object whose template made a pod, as kubectl names it (pure).
+
+    Examples:
+        >>> _owner_of({"metadata": {"name": "api-5f9c-x2x7k", "labels": {"pod-template-hash": "5f9c"},
+        ...            "ownerReferences": [{"kind": "ReplicaSet", "name": "api-5f9c"}]}})
+        'deployment/api'
+    """
+    meta = pod.get("metadata", {})
+    owner = next(iter(meta.get("ownerReferences") or []), None)
+    if owner is None:
+        return f"pod/{meta.get('name', 'POD')}"
+    if owner.get("kind") == "ReplicaSet":
+        suffix = "-" + (meta.get("labels") or {}).get("pod-template-hash", "")
+        return f"deployment/{owner['name'].removesuffix(suffix)}"
+    return f"{owner.get('kind', '').lower()}/{owner.get('name')}"
+
+
+def _others(kind: str, config_keys: dict[str, list[str]]) -> list[str]:
+    """The names of the namespace's ConfigMaps or Secrets, without those Kubernetes and Helm make."""
+    names = [ref.partition("/")[2] for ref in config_keys if ref.startswith(f"{kind}/")]
+    return sorted(n for n in names if n != "kube-root-ca.crt" and not n.startswith("sh.helm.release."))
+
+
+def _missing_key(label: str, kind: str, name: str, key: str, message: str, where: str, keys: list[str] | None,
+                 namespace: str) -> Finding:  # fmt: skip
+    """A key a pod asks a ConfigMap or Secret for, which it does not hold; with the keys it does hold."""
+    lower = kind.lower()
+    evidence = message if keys is None else f"{message}\n{kind} {name} has the keys: {', '.join(keys) or 'none'}"
+    close = difflib.get_close_matches(key, keys or [], n=1, cutoff=0.5)
+    guess = f"did you mean {close[0]}? " if close else ""
+    return Finding(
+        f"{label} cannot start: {kind} {name} has no key {key}",
+        evidence,
+        f"ask for a key it has ({guess}fix the name in the Pod template: `kubectl edit {where} -n {namespace}`), "
+        f"or add the key {key} to the {kind} (`kubectl edit {lower} {name} -n {namespace}`; `kubectl describe "
+        f"{lower} {name}` lists its keys); the pod starts by itself once the key is found",
+    )
+
+
+def _missing_config(
+    label: str, message: str, namespace: str, config_keys: dict[str, list[str]] | None = None, where: str = "POD-OWNER"
+) -> Finding:
+    """A ConfigMap or Secret, or one of its keys, that a container's env or a volume names and that is not there.
+
+    Args:
+        label: Who cannot start ("container api").
+        message: The kubelet's message.
+        namespace: The pod's namespace.
+        config_keys: The key names of the namespace's ConfigMaps and Secrets (see `Snapshot`), if read.
+        where: The object whose template to fix, as kubectl names it (``deployment/api``).
+    """
+    known = config_keys or {}
     for pattern, kind, has_key in _MISSING_CONFIG:
         match = pattern.search(message)
         if not match:
             continue
         if has_key:
             key, name = match.group(1), match.group(2)
-            return Finding(
-                f"{label} cannot start: {kind} {name} has no key {key}",
-                message,
-                f"add the key (`kubectl edit {kind.lower()} {name} -n {namespace}`) or fix the key name "
-                f"in the Pod spec (`kubectl describe {kind.lower()} {name} -n {namespace}` lists its keys)",
-            )
+            keys = known.get(f"{kind}/{name}") if config_keys is not None else None
+            return _missing_key(label, kind, name, key, message, where, keys, namespace)
         name = match.group(1)
         create = (
             f"kubectl create configmap {name} -n {namespace} --from-literal=KEY=VALUE"
             if kind == "ConfigMap"
             else f"kubectl create secret generic {name} -n {namespace} --from-literal=KEY=VALUE"
         )
+        others = _others(kind, known)
+        evidence = message + (f"\n{kind}s in {namespace}: {', '.join(others) or 'none'}" if config_keys else "")
+        close = difflib.get_close_matches(name, others, n=1, cutoff=0.5)
+        guess = f" (did you mean {close[0]}?)" if close else ""
         return Finding(
             f"{label} cannot start: {kind} {name} does not exist in namespace {namespace}",
-            message,
-            f"create it (`{create}`), or fix its name in the Pod spec (`kubectl get {kind.lower()}s -n "
+            evidence,
+            f"create it (`{create}`), or fix its name in the Pod spec{guess} (`kubectl get {kind.lower()}s -n "
             f"{namespace}` lists what exists); the pod starts by itself once it is there",
         )
     return Finding(
@@ -325,13 +468,72 @@ def _missing_config(label: str, message: str, namespace: str) -> Finding:
     )
 
 
-def _oom(label: str, cs: dict, spec: dict) -> Finding:
+_VOLUME_KEY = re.compile(
+    r'volume "([\w.-]+)".*(configmap|secret) references non-existent (?:config|secret) key: ([\w.-]+)'
+)
+
+
+def _missing_volume_key(pod: dict, event: dict, config_keys: dict[str, list[str]] | None) -> Finding | None:
+    """FailedMount because a volume's ``items`` name a key its ConfigMap or Secret does not hold; None otherwise."""
+    match = _VOLUME_KEY.search(event.get("message", ""))
+    if not match:
+        return None
+    volume_name, key = match.group(1), match.group(3)
+    volume = next((v for v in pod.get("spec", {}).get("volumes", []) if v.get("name") == volume_name), {})
+    source = volume.get("configMap") or volume.get("secret") or {}
+    kind = "ConfigMap" if "configMap" in volume else "Secret"
+    name = source.get("name") or source.get("secretName") or "?"
+    keys = (config_keys or {}).get(f"{kind}/{name}") if config_keys is not None else None
+    evidence = _event_line(event) + ("" if keys is None else f"\n{kind} {name} has the keys: {', '.join(keys)}")
+    close = difflib.get_close_matches(key, keys or [], n=1, cutoff=0.5)
+    guess = f" (did you mean {close[0]}?)" if close else ""
+    namespace = pod["metadata"].get("namespace", "NAMESPACE")
+    return Finding(
+        f"the pod cannot start: its volume {volume_name} asks {kind} {name} for the key {key} (in `items`), "
+        "which it does not have",
+        evidence,
+        f"make `items[].key` a key the {kind} has{guess} in the Pod template (`kubectl edit {_owner_of(pod)} -n "
+        f"{namespace}`), or add the key to the {kind}; until the volume can be mounted the pod stays in "
+        "ContainerCreating, and it starts by itself once it can",
+    )
+
+
+def _memory_change(pod: dict, container: str, memory: str) -> str:
+    """The command that gives `container` `memory` as limit and request, where its Pod's template is (pure).
+
+    Examples:
+        >>> pod = {"metadata": {"name": "train-x2x7k", "namespace": "ml", "ownerReferences": [
+        ...     {"kind": "Job", "name": "train"}]}}
+        >>> _memory_change(pod, "train", "1Gi")  # doctest: +ELLIPSIS
+        "; a Job's Pod template cannot change: `kubectl delete job train -n ml`, then create it again with the new..."
+    """
+    namespace = pod["metadata"].get("namespace", "NAMESPACE")
+    owner = _owner_of(pod)
+    if owner.startswith("deployment/"):
+        flags = f"--limits=memory={memory} --requests=memory={memory}"
+        return f": `kubectl set resources {owner} -c {container} {flags} -n {namespace}`"
+    if owner.startswith("job/"):
+        job = owner.partition("/")[2]
+        return (
+            f"; a Job's Pod template cannot change: `kubectl delete job {job} -n {namespace}`, then create it "
+            "again with the new memory"
+        )
+    return ""
+
+
+def _oom(label: str, cs: dict, spec: dict, pod: dict | None = None) -> Finding:
     limit = spec.get("resources", {}).get("limits", {}).get("memory")
     restarts = cs.get("restartCount", 0)
     evidence = f"{label} was OOMKilled (exit code 137); restarts: {restarts}; memory limit: {limit or 'none'}"
+    if cs.get("lastState", {}).get("terminated", {}).get("reason") == "OOMKilled":
+        evidence += "\nthe kill is recorded in lastState.terminated: the container was started again since"
     if limit:
+        new, floor = _doubled(limit), ""
+        if _mebibytes(new) < PYTHON_FLOOR_MI:
+            new, floor = f"{PYTHON_FLOOR_MI}Mi", ", as Python with pandas and scikit-learn takes about 150 MiB to start"
+        change = _memory_change(pod, cs["name"], new) if pod else ""
         fix = (
-            f"raise `resources.limits.memory` (now {limit}; try {_doubled(limit)}) and the request with it, "
+            f"raise `resources.limits.memory` (now {limit}; try {new}{floor}) and the request with it{change}; "
             "or make the program use less (read data in chunks, fewer or smaller workers)"
         )
     else:
@@ -340,6 +542,157 @@ def _oom(label: str, cs: dict, spec: dict) -> Finding:
             "for it, use less memory, or give the cluster more (Docker Desktop: Settings > Resources)"
         )
     return Finding(f"{label} ran out of memory and was killed (OOMKilled)", evidence, fix)
+
+
+# The API server's 403 as kubectl, the Python client (quotes escaped in JSON) or a raw request prints it.
+_REFUSED = re.compile(
+    r'User \\?"(?P<user>[^"\\]+)\\?" cannot (?P<verb>[\w-]+) resource \\?"(?P<resource>[^"\\]+)\\?"'
+    r'(?: in API group \\?"(?P<group>[^"\\]*)\\?")?(?: in the namespace \\?"(?P<namespace>[^"\\]+)\\?")?'
+)
+
+
+def _refusal(pod: dict, container: str, logs: dict[str, str], *, latest_only: bool) -> list[Finding]:
+    """A 403 Forbidden from the API server in a container's last log lines: who may not do what, and what to ask.
+
+    `latest_only` (for a container still running) counts a refusal only on the last line, so one
+    that a fix has since cured (the program retried and succeeded) is not reported.
+
+    Examples:
+        >>> logs = {"p/c": 'jobs.batch is forbidden: User "system:serviceaccount:ml:nb" cannot create resource '
+        ...         '"jobs" in API group "batch" in the namespace "ml"'}
+        >>> _refusal({"metadata": {"name": "p"}}, "c", logs, latest_only=True)[0].problem
+        'container c is refused by the API server (403 Forbidden): ServiceAccount nb may not create jobs.batch'
+    """
+    text = logs.get(f"{pod['metadata']['name']}/{container}", "")
+    lines = [line for line in text.splitlines() if line.strip()]
+    found = [match for match in map(_REFUSED.search, lines[-1:] if latest_only else lines) if match]
+    if not found:
+        return []
+    last = found[-1]
+    user, verb, resource, group = last["user"], last["verb"], last["resource"], last["group"] or ""
+    namespace = last["namespace"] or pod["metadata"].get("namespace", "NAMESPACE")
+    name, _, subresource = resource.partition("/")
+    asked = f"{name}.{group}" if group else name
+    flag = f" --subresource={subresource}" if subresource else ""
+    prefix = "system:serviceaccount:"
+    home, _, account = user.removeprefix(prefix).rpartition(":")
+    is_account = user.startswith(prefix)
+    who = f"ServiceAccount {account}" if is_account else f"user {user}"
+    column = (
+        f"{home}/{account} in its SERVICEACCOUNTS column, or /{account} when the binding is in {home}"
+        if is_account
+        else f"{user} in its USERS column"
+    )
+    return [
+        Finding(
+            f"container {container} is refused by the API server (403 Forbidden): {who} may not {verb} "
+            f"{asked}{'/' + subresource if subresource else ''}",
+            f"its last refusal: {last.group(0)}",
+            f"RBAC does not allow it. Ask as that identity: `kubectl auth can-i {verb} {asked}{flag} --as={user} "
+            f"-n {namespace}`. Then check both halves: a RoleBinding must name exactly this identity (`kubectl get "
+            f"rolebindings -n {namespace} -o wide` shows {column}; a copied binding may name another namespace), "
+            f"and the Role it points to (`kubectl get role ROLE -n {namespace} -o yaml`) needs a rule with "
+            f'apiGroups: ["{group}"], resources: ["{resource}"], verbs: ["{verb}"]. Fix the half that is wrong, in '
+            "this namespace (no cluster-admin, no ClusterRoleBinding); the program's next request is allowed at once",
+        )
+    ]
+
+
+# Python's last line of a traceback: the exception's class (maybe dotted) and its message.
+_PYTHON_ERROR = re.compile(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception)): (.+)$")
+#: What each common Python exception at start usually means, for someone reading it the first time.
+_ERROR_MEANINGS = {
+    "FileNotFoundError": "the program opens a file that is not there: compare the path it was given with where "
+    "the file really is (the step that writes the file says where in its logs)",
+    "ValueError": "the program was given a value it cannot use: a setting written in a form Python cannot read "
+    "(a number as 70% or 0,7 instead of 0.7) or out of its range",
+    "InvalidParameterError": "scikit-learn refuses a hyper-parameter: its message says which values are allowed",
+    "ModuleNotFoundError": "a Python package the program imports is not in the image: add it to the image",
+}
+
+
+def python_error(log: str) -> tuple[str, str] | None:
+    r"""The last Python exception in a log: its class and its message, or None (pure).
+
+    Examples:
+        >>> python_error("Traceback (most recent call last):\n  ...\nValueError: could not convert string: 'x'")
+        ('ValueError', "could not convert string: 'x'")
+        >>> python_error("serving on port 8000") is None
+        True
+    """
+    for line in reversed(log.splitlines()):
+        found = _PYTHON_ERROR.match(line.strip())
+        if found:
+            return found.group(1), found.group(2)
+    return None
+
+
+def _setting_named(message: str, spec: dict) -> tuple[str, str] | None:
+    """The container's setting an error message names: ``("env", "THRESHOLD=70%")`` or ``("arg", "--c 0")`` (pure).
+
+    An environment variable counts when the message quotes its value; a command-line option when the
+    message names the parameter (scikit-learn's "The 'C' parameter ...") and the command has ``--c``.
+
+    Examples:
+        >>> _setting_named("could not convert string to float: '70%'", {"env": [{"name": "THRESHOLD", "value": "70%"}]})
+        ('env', 'THRESHOLD=70%')
+        >>> _setting_named("The 'C' parameter of LogisticRegression must be ...", {"command": ["train", "--c", "0"]})
+        ('arg', '--c 0')
+    """
+    for env in spec.get("env") or []:
+        value = env.get("value")
+        if value and (f"'{value}'" in message or f'"{value}"' in message):
+            return "env", f"{env['name']}={value}"
+    parameter = re.search(r"The '(\w+)' parameter", message)
+    if parameter is None:
+        return None
+    words = [*(spec.get("command") or []), *(spec.get("args") or [])]
+    flag = f"--{parameter.group(1).lower()}"
+    for number, word in enumerate(words):
+        if word.lower() == flag and number + 1 < len(words):
+            return "arg", f"{word} {words[number + 1]}"
+        if word.lower().startswith(f"{flag}="):
+            return "arg", word
+    for env in spec.get("env") or []:
+        if env.get("name", "").lower() == parameter.group(1).lower():
+            return "env", f"{env['name']}={env.get('value', '')}"
+    return None
+
+
+def _setting_fix(pod: dict, container: str, setting: tuple[str, str]) -> str:
+    """How to change the setting `setting` of `container` where it is written (pure)."""
+    namespace = pod["metadata"].get("namespace", "NAMESPACE")
+    owner = _owner_of(pod)
+    kind, text = setting
+    variable = text.partition("=")[0]
+    if kind == "env" and owner.startswith("deployment/"):
+        return (
+            f"`kubectl set env {owner} -c {container} {variable}=NEW_VALUE -n {namespace}`: the Deployment "
+            "replaces the crashing Pod with one that has the new value"
+        )
+    if owner.startswith("job/"):
+        job = owner.partition("/")[2]
+        return (
+            f"a Job's Pod template cannot change: `kubectl delete job {job} -n {namespace}`, then create it again "
+            f"with {text} corrected"
+        )
+    return f"correct {text} in the manifest of {owner} and apply it again"
+
+
+def _crash_advice(pod: dict, container: str, log: str) -> tuple[str, str]:
+    """Evidence and a fix from the Python exception that ended a container's last run, or ("", "") (pure)."""
+    error = python_error(log)
+    if error is None:
+        return "", ""
+    name, message = error
+    evidence = f"\nthe error: {name}: {message}"
+    meaning = _ERROR_MEANINGS.get(name, "")
+    setting = _setting_named(message, _container_specs(pod).get(container, {}))
+    if setting is None:
+        return evidence, f"{meaning}. " if meaning else ""
+    evidence += f"\nit comes from the setting {setting[1]}"
+    meaning = meaning or f"the program cannot use {setting[1]}"
+    return evidence, f"{meaning}. Fix {setting[1]}: {_setting_fix(pod, container, setting)}. "
 
 
 def _crash(pod: dict, label: str, cs: dict, logs: dict[str, str]) -> Finding:
@@ -367,12 +720,12 @@ def _crash(pod: dict, label: str, cs: dict, logs: dict[str, str]) -> Finding:
         f"last log lines of its last run:\n{_log_block(logs, name, cs['name'])}"
     )
     flag = "" if current else " --previous"
-    fix = (
-        f"read the log lines: the program inside fails. See all of them with `kubectl logs {name} -c "
-        f"{cs['name']}{flag} -n {pod['metadata'].get('namespace', 'NAMESPACE')}`; fix the command or "
-        "the code, then apply again"
-    )
-    return Finding(problem, evidence, fix)
+    command = f"`kubectl logs {name} -c {cs['name']}{flag} -n {pod['metadata'].get('namespace', 'NAMESPACE')}`"
+    found, advice = _crash_advice(pod, cs["name"], logs.get(f"{name}/{cs['name']}", ""))
+    if advice:
+        return Finding(problem, evidence + found, f"{advice}All its log lines: {command}")
+    fix = f"read the log lines: the program inside fails. See all of them with {command}; fix the command or the code"
+    return Finding(problem, evidence + found, f"{fix}, then apply again")
 
 
 def _probe_text(probe: dict) -> str:
@@ -388,9 +741,83 @@ def _probe_text(probe: dict) -> str:
     return "a probe"
 
 
+def _liveness_killed(events: list[dict], container: str) -> bool:
+    """Whether the kubelet restarted `container` because its liveness probe failed (its Killing event, pure).
+
+    Examples:
+        >>> _liveness_killed([{"reason": "Killing", "message": "Container api failed liveness probe, will be "
+        ...                    "restarted"}], "api")
+        True
+    """
+    return any(
+        e.get("reason") == "Killing" and f"{container} failed liveness probe" in e.get("message", "") for e in events
+    )
+
+
+def _probe_budget(probe: dict) -> str:
+    """How long a probe lets a container take before it gives up, in words (pure).
+
+    Examples:
+        >>> _probe_budget({"initialDelaySeconds": 3, "periodSeconds": 2, "failureThreshold": 2})
+        'first check 3 s after the start, gives up after 2 failures 2 s apart: about 5 s'
+    """
+    delay, period = probe.get("initialDelaySeconds", 0), probe.get("periodSeconds", 10)
+    threshold = probe.get("failureThreshold", 3)
+    return (
+        f"first check {delay} s after the start, gives up after {threshold} failures {period} s apart: "
+        f"about {delay + period * (threshold - 1)} s"
+    )
+
+
+def _probe_fix(kind: str, message: str, pod: dict, container: str, probe: dict) -> str:
+    """What to change when a probe fails: the page, the start-up time, or (unknown) how to look (pure)."""
+    namespace = pod["metadata"].get("namespace", "NAMESPACE")
+    owner = _owner_of(pod)
+    names = [c.get("name") for c in pod.get("spec", {}).get("containers", [])]
+    index = names.index(container) if container in names else 0
+    port = (probe.get("httpGet") or {}).get("port", "PORT")
+    code = re.search(r"statuscode: (\d+)", message)
+    if code and "httpGet" in probe:
+        path = probe["httpGet"].get("path", "/")
+        where = f"/spec/template/spec/containers/{index}/{kind.lower()}Probe/httpGet/path"
+        change = json.dumps([{"op": "replace", "path": where, "value": "/PATH"}])
+        patch = f"`kubectl patch {owner} -n {namespace} --type=json -p '{change}'`" if owner.startswith(
+            "deployment/") else "fix the probe's path in the manifest and apply it"  # fmt: skip
+        return (
+            f"the server answers {code.group(1)} at {path}: it has no such page. Find the page it answers with 200 "
+            f"for a health check (its docs or code, or try: `kubectl port-forward pod/{pod['metadata']['name']} "
+            f"{port}` then `curl -i localhost:{port}/PATH`), and point the probe there: {patch}"
+        )
+    if "connection refused" in message and kind in ("Liveness", "Startup"):
+        startup = {"name": container, "startupProbe": {**{k: v for k, v in probe.items() if k in (
+            "httpGet", "tcpSocket", "exec", "grpc")}, "periodSeconds": 2, "failureThreshold": 60}}  # fmt: skip
+        patch = json.dumps({"spec": {"template": {"spec": {"containers": [startup]}}}})
+        how = f"`kubectl patch {owner} -n {namespace} -p '{patch}'`" if owner.startswith(
+            "deployment/") else "add it in the manifest and apply it"  # fmt: skip
+        if kind == "Startup":
+            return (
+                "connection refused: the server was still starting when the startup probe gave up "
+                f"({_probe_budget(probe)}). Raise its failureThreshold so that failureThreshold x periodSeconds "
+                "covers the whole start"
+            )
+        return (
+            "connection refused: nothing listened on the port yet, so the server was still starting when the "
+            f"liveness probe gave up ({_probe_budget(probe)}). Add a startupProbe with the same check, whose "
+            "failureThreshold x periodSeconds covers the whole start (2 s x 60 allows 2 minutes): the liveness "
+            "probe waits until it has succeeded once, then watches for a hung server as before. Keep the liveness "
+            f"probe (a huge initialDelaySeconds would also delay noticing a hang after every restart): {how}"
+        )
+    return (
+        "make the probe match the app: the right path and port (try it with `kubectl port-forward "
+        f"pod/{pod['metadata']['name']} PORT` and a browser), or give a slow start more time "
+        "(a `startupProbe`)"
+    )
+
+
 def _probe_failures(pod: dict, events: list[dict]) -> list[Finding]:
     findings = []
     specs = _container_specs(pod)
+    restarts = {cs["name"]: cs.get("restartCount", 0) for _, cs in _statuses(pod)}
     for kind in ("Readiness", "Liveness", "Startup"):
         failed = [e for e in events if e.get("reason") == "Unhealthy" and e.get("message", "").startswith(kind)]
         if not failed:
@@ -398,22 +825,54 @@ def _probe_failures(pod: dict, events: list[dict]) -> list[Finding]:
         last = failed[-1]
         path = last.get("involvedObject", {}).get("fieldPath", "")
         container = path[path.find("{") + 1 : path.find("}")] if "{" in path else next(iter(specs), "")
+        killed = _liveness_killed(events, container)
+        if kind == "Readiness" and killed:
+            continue  # a container the liveness probe kills while it starts cannot be ready: one problem
         probe = specs.get(container, {}).get(f"{kind.lower()}Probe", {})
         effect = {
             "Readiness": "the pod gets no traffic from its Services",
             "Liveness": "the kubelet restarts the container",
             "Startup": "the kubelet restarts the container before it is up",
         }[kind]
+        evidence = [f"the probe checks {_probe_text(probe)} ({_probe_budget(probe)})", _event_line(last)]
+        if kind == "Liveness" and killed:
+            evidence += [_event_line(e) for e in events if e.get("reason") == "Killing"][-1:]
+            count = restarts.get(container, 0)
+            evidence.append(f"{count} restarts so far: the kubelet stopped it, its code did not fail")
         findings.append(
             Finding(
                 f"container {container}: {kind.lower()} probe fails, so {effect}",
-                f"the probe checks {_probe_text(probe)}\n{_event_line(last)}",
-                "make the probe match the app: the right path and port (try it with `kubectl port-forward "
-                f"pod/{pod['metadata']['name']} PORT` and a browser), or give a slow start more time "
-                "(`initialDelaySeconds`, a `startupProbe`)",
+                "\n".join(evidence),
+                _probe_fix(kind, last.get("message", ""), pod, container, probe),
             )
         )
     return findings
+
+
+def _requests_fix(pod: dict) -> str:
+    """What to do when no node has room for a pod's requests: compare with Allocatable, then lower them."""
+    owner = _owner_of(pod)
+    where = owner if owner.startswith("deployment/") else "deployment/NAME"
+    namespace = pod.get("metadata", {}).get("namespace", "NAMESPACE")
+    return (
+        "compare the requests with what a node offers, its Allocatable (`kubectl get nodes -o custom-columns="
+        "NAME:.metadata.name,CPU:.status.allocatable.cpu,MEMORY:.status.allocatable.memory`): a request larger "
+        "than a node's whole Allocatable never fits there, whatever you delete. Lower `resources.requests` to "
+        f"what the program needs (on a Deployment, for example `kubectl set resources {where} -n {namespace} "
+        "--requests=memory=256Mi --limits=memory=256Mi`); when it fits Allocatable but not the room left "
+        "('Allocated resources' in `kubectl describe node`), delete other workloads to free room"
+    )
+
+
+def _unbound_claim_fix(namespace: str) -> str:
+    """What to do when a pod waits for a claim: see why it waits; a wrong StorageClass means a new claim."""
+    return (
+        f"`kubectl describe pvc -n {namespace}` says why the claim waits. A StorageClass this cluster does not "
+        "have shows as 'storageclass ... not found' (`kubectl get storageclass` lists those it has; the course's "
+        "is `standard`): a claim's storageClassName cannot be changed, so delete the claim and create it again "
+        "with an existing class, or without the field for the default. A claim that does not exist: create it. "
+        "The pod starts by itself once its claim is bound"
+    )
 
 
 def _unschedulable(pod: dict, events: list[dict], pvcs: list[dict]) -> Finding | None:
@@ -444,9 +903,7 @@ def _unschedulable(pod: dict, events: list[dict], pvcs: list[dict]) -> Finding |
         return Finding(
             f"the pod cannot be scheduled: no node has enough unreserved {' and '.join(dict.fromkeys(short))}",
             f"the pod requests {asked}\nscheduler: {message}",
-            "a node's free room is its 'Allocatable' minus what the Pods already there request "
-            "(`kubectl describe node`, 'Allocated resources'): lower `resources.requests` to fit it, "
-            "or delete other workloads to free room",
+            _requests_fix(pod),
         )
     taint = re.search(r"untolerated taint\(?s?\)? ?(\{[^}]*\})", message)
     if taint:
@@ -475,8 +932,7 @@ def _unschedulable(pod: dict, events: list[dict], pvcs: list[dict]) -> Finding |
         return Finding(
             "the pod cannot be scheduled: its PersistentVolumeClaim is not bound",
             "\n".join([*states, f"scheduler: {message}"]),
-            f"create the claim, or use an existing StorageClass (the course's is `standard`; `kubectl get "
-            f"storageclass`); `kubectl describe pvc -n {namespace}` says why it waits",
+            _unbound_claim_fix(namespace),
         )
     if "node affinity" in message or "node selector" in message:
         return Finding(
@@ -491,12 +947,36 @@ def _unschedulable(pod: dict, events: list[dict], pvcs: list[dict]) -> Finding |
     )
 
 
+def _retried(pod: dict, logs: dict[str, str]) -> list[Finding]:
+    """A Job's Pod running again after its container failed (``restartPolicy: OnFailure``): the failure (pure).
+
+    Between two crashes such a Pod is Running, and ready when it has no probe, so it looks healthy.
+
+    Examples:
+        >>> pod = {"metadata": {"name": "p", "ownerReferences": [{"kind": "Job", "name": "j"}]}, "status": {
+        ...     "containerStatuses": [{"name": "c", "restartCount": 2, "lastState": {"terminated": {"exitCode": 1}}}]}}
+        >>> _retried(pod, {})[0].problem
+        'container c keeps crashing (CrashLoopBackOff): exit code 1, 2 restarts'
+    """
+    if not any(ref.get("kind") == "Job" for ref in pod["metadata"].get("ownerReferences") or []):
+        return []
+    found = []
+    for label, cs in _statuses(pod):
+        last = cs.get("lastState", {}).get("terminated", {})
+        if cs.get("restartCount", 0) and last.get("exitCode"):
+            spec = _container_specs(pod).get(cs["name"], {})
+            killed = last.get("reason") == "OOMKilled"
+            found.append(_oom(label, cs, spec, pod) if killed else _crash(pod, label, cs, logs))
+    return found
+
+
 def pod_findings(
     pod: dict,
     events: list[dict],
     logs: dict[str, str],
     pvcs: list[dict],
     node_images: list[str] | None = None,
+    config_keys: dict[str, list[str]] | None = None,
 ) -> list[Finding]:
     """Explain what is wrong with one pod (pure); empty when it runs and is ready, or succeeded.
 
@@ -506,6 +986,7 @@ def pod_findings(
         logs: Last log lines per ``"<pod>/<container>"``.
         pvcs: The namespace's PersistentVolumeClaims.
         node_images: Image names present on the nodes (to suggest a close match).
+        config_keys: Key names of the namespace's ConfigMaps and Secrets (to suggest a close match).
 
     Examples:
         >>> pod_findings({"metadata": {"name": "p"}, "status": {"phase": "Succeeded"}}, [], {}, [])
@@ -521,7 +1002,10 @@ def pod_findings(
     if _pod_ok(pod):
         # Ready now, but between restarts: a liveness probe that kills a slow start looks like this.
         restarted = any(cs.get("restartCount", 0) > 0 for _, cs in _statuses(pod))
-        return [f for f in _probe_failures(pod, mine) if "restarts" in f.problem] if restarted else []
+        probes = [f for f in _probe_failures(pod, mine) if "restarts" in f.problem] if restarted else []
+        # Running, but what it asks the API server for is refused (RBAC): its last log line says so.
+        refused = [f for c in specs for f in _refusal(pod, c, logs, latest_only=True)]
+        return refused + _retried(pod, logs) + probes
     status = pod.get("status", {})
     if status.get("reason") == "Evicted":
         return [
@@ -543,7 +1027,7 @@ def pod_findings(
         if reason in PULL_REASONS:
             findings.append(_image_pull(pod, label, cs, node_images or []))
         elif reason == "CreateContainerConfigError":
-            findings.append(_missing_config(label, waiting.get("message", ""), namespace))
+            findings.append(_missing_config(label, waiting.get("message", ""), namespace, config_keys, _owner_of(pod)))
         elif reason == "CreateContainerError":
             findings.append(
                 Finding(
@@ -556,20 +1040,27 @@ def pod_findings(
             state.get("terminated", {}).get("reason"),
             last.get("terminated", {}).get("reason"),
         ):
-            findings.append(_oom(label, cs, spec))
+            findings.append(_oom(label, cs, spec, pod))
         elif (
             reason == "CrashLoopBackOff"
             or state.get("terminated", {}).get("exitCode")
             or (cs.get("restartCount", 0) > 0 and last.get("terminated", {}).get("exitCode"))
         ):
-            findings.append(_crash(pod, label, cs, logs))
-    findings.extend(_probe_failures(pod, mine))
+            findings.extend(_refusal(pod, cs["name"], logs, latest_only=False))
+            if not _liveness_killed(mine, cs["name"]):  # restarted by its liveness probe: said below
+                findings.append(_crash(pod, label, cs, logs))
+    # A container that crashes never answers its readiness probe: that failure is not a second problem.
+    crashed = any("crashing" in f.problem or "OOMKilled" in f.problem for f in findings)
+    findings.extend(f for f in _probe_failures(pod, mine) if not (crashed and "readiness probe" in f.problem))
     if not any("cannot start" in f.problem for f in findings):
         for event in mine:
             if event.get("reason") == "FailedMount":
                 message = event.get("message", "")
-                if re.search(r"(configmap|secret) \"?[\w.-]+\"? not found", message, re.I):
-                    findings.append(_missing_config("the pod", message, namespace))
+                missing_key = _missing_volume_key(pod, event, config_keys)
+                if missing_key is not None:
+                    findings.append(missing_key)
+                elif re.search(r"(configmap|secret) \"?[\w.-]+\"? not found", message, re.I):
+                    findings.append(_missing_config("the pod", message, namespace, config_keys, _owner_of(pod)))
                 else:
                     findings.append(
                         Finding(
@@ -596,11 +1087,16 @@ def pod_findings(
 
 
 def _pods_findings(snap: Snapshot) -> list[Finding]:
-    """Explain every unhealthy pod; the same problem in several pods is said once."""
+    """Explain every unhealthy pod; the same problem in several pods is said once.
+
+    A pod being deleted (an old one, replaced by a rollout) is not a problem of its owner: it is left out.
+    """
     merged: dict[tuple[str, str], tuple[Finding, list[str]]] = {}
     for pod in snap.pods:
+        if pod["metadata"].get("deletionTimestamp"):
+            continue
         pod_name = pod["metadata"]["name"]
-        for finding in pod_findings(pod, snap.events, snap.logs, snap.pvcs, snap.node_images):
+        for finding in pod_findings(pod, snap.events, snap.logs, snap.pvcs, snap.node_images, snap.config_keys):
             key = (re.sub(r"\d+ restarts", "", finding.problem), finding.fix.replace(pod_name, "POD"))
             if key in merged:
                 merged[key][1].append(pod_name)
@@ -615,7 +1111,7 @@ def _pods_findings(snap: Snapshot) -> list[Finding]:
 
 def _explain_pod(snap: Snapshot) -> Diagnosis:
     pod = snap.obj or {}
-    findings = pod_findings(pod, snap.events, snap.logs, snap.pvcs, snap.node_images)
+    findings = pod_findings(pod, snap.events, snap.logs, snap.pvcs, snap.node_images, snap.config_keys)
     if not findings:
         phase = pod.get("status", {}).get("phase")
         state = "completed successfully" if phase == "Succeeded" else "is running and ready"
@@ -629,17 +1125,99 @@ def _not_ok(title: str, name: str, findings: list[Finding], prefix: str = "") ->
     return Diagnosis(False, f"{title} {name} is not working: {prefix}{first}{more}.", findings)
 
 
-def _replica_failure(message: str, namespace: str) -> Finding:
-    if "exceeded quota" in message:
-        fix = (
-            f"the namespace's ResourceQuota is used up (`kubectl describe resourcequota -n {namespace}`): "
-            "lower the pods' requests or the replicas, or delete other workloads"
+_MUST_SPECIFY = re.compile(r"failed quota: ([\w.-]+): must specify (.+)$")
+_EXCEEDED = re.compile(r"exceeded quota: ([\w.-]+), requested: (\S+), used: (\S+), limited: (\S+)")
+
+
+def _resources_flag(key: str, containers: list[dict]) -> str:
+    """The `kubectl set resources` flag that sets a quota's key, with a value to start from (pure).
+
+    The value offered for a limit is the container's request, and the other way round.
+
+    Examples:
+        >>> _resources_flag("limits.memory", [{"resources": {"requests": {"memory": "256Mi"}}}])
+        '--limits=memory=256Mi'
+        >>> _resources_flag("cpu", [])
+        '--requests=cpu=VALUE'
+    """
+    side, _, resource = key.rpartition(".")
+    side = side or "requests"
+    other = "requests" if side == "limits" else "limits"
+    values = [c.get("resources", {}).get(other, {}).get(resource) for c in containers]
+    return f"--{side}={resource}={next((v for v in values if v), 'VALUE')}"
+
+
+def _replica_failure(message: str, namespace: str, deploy: dict | None = None) -> Finding:
+    """Why a Deployment's ReplicaSet cannot create Pods, from the message its status repeats (pure)."""
+    name = (deploy or {}).get("metadata", {}).get("name", "NAME")
+    template = (deploy or {}).get("spec", {}).get("template", {}).get("spec", {})
+    containers = template.get("containers", [])
+    specified, exceeded = _MUST_SPECIFY.search(message), _EXCEEDED.search(message)
+    if specified:
+        quota = specified.group(1)
+        missing = dict(part.strip().partition(" for: ")[::2] for part in specified.group(2).split(";"))
+        named = sorted({c for listed in missing.values() for c in listed.split(",") if c})
+        keys = ", ".join(missing)
+        flags = " ".join(_resources_flag(key, containers) for key in missing)
+        only = f" -c {named[0]}" if len(named) == 1 else ""
+        return Finding(
+            f"the Deployment cannot create its pods: the ResourceQuota {quota} counts {keys}, and container "
+            f"{', '.join(named)} does not set it",
+            message,
+            f"a quota that counts {keys} refuses every Pod that does not say how much it takes. Set it in the "
+            f"Pod template: `kubectl set resources deployment/{name}{only} {flags} -n {namespace}`, with values "
+            f"the quota has room for, every replica counted (`kubectl describe resourcequota {quota} -n "
+            f"{namespace}`); the ReplicaSet then creates the pods by itself",
         )
-    elif "must specify" in message:
-        fix = "the namespace's ResourceQuota requires `resources.requests` on every container: add them"
-    else:
-        fix = "read the message: the ReplicaSet's events (`kubectl describe replicaset`) say more"
-    return Finding("the Deployment cannot create its pods", message, fix)
+    if exceeded:
+        quota, requested, used, limited = exceeded.groups()
+        return Finding(
+            f"the Deployment cannot create its pods: the ResourceQuota {quota} has no room for another one",
+            message,
+            f"the namespace's ResourceQuota is used up for this pod: one more asks for {requested}, the namespace "
+            f"uses {used} and the quota allows {limited} (`kubectl describe resourcequota {quota} -n "
+            f"{namespace}`). Lower the Pod template's requests and limits so that every replica fits "
+            f"(`kubectl set resources deployment/{name} ... -n {namespace}`), or run fewer replicas, or delete "
+            "other workloads; the quota itself is the platform team's to change. During a rollout the old "
+            "version's pods still count: if the new ones cannot fit beside them, scale to 0 and back "
+            f"(`kubectl scale deployment/{name} --replicas=0 -n {namespace}`)",
+        )
+    return Finding(
+        "the Deployment cannot create its pods",
+        message,
+        f"read the message: the ReplicaSet's events (`kubectl describe replicaset -n {namespace}`) say more",
+    )
+
+
+_NEWEST_RS = re.compile(r'[Rr]eplica ?[Ss]et "([\w.-]+)"')
+
+
+def _newest_refusal(events: list[dict], status: dict) -> str:
+    """The newest ReplicaSet's last FailedCreate message, or "" (pure).
+
+    The Deployment's ReplicaFailure condition keeps the first message it got (an older
+    ReplicaSet's, from before a fix); its Progressing condition names the newest ReplicaSet.
+    """
+    progressing = next((c.get("message", "") for c in status.get("conditions", []) if c.get("type") == "Progressing"),
+                       "")  # fmt: skip
+    newest = _NEWEST_RS.search(progressing)
+    if newest is None:
+        return ""
+    failed = [e for e in _events_for(events, "ReplicaSet", newest.group(1)) if e.get("reason") == "FailedCreate"]
+    return failed[-1].get("message", "").rpartition("Error creating: ")[2].strip() if failed else ""
+
+
+def _helm_note(obj: dict) -> str:
+    """For an object a Helm release made: where to look for what Kubernetes cannot see, its values (pure).
+
+    Examples:
+        >>> _helm_note({"metadata": {"annotations": {"meta.helm.sh/release-name": "web"}}})
+        " It was made by the Helm release web: `kds.diagnose('release', 'web')` also checks its values."
+    """
+    release = ((obj.get("metadata") or {}).get("annotations") or {}).get("meta.helm.sh/release-name")
+    if not release:
+        return ""
+    return f" It was made by the Helm release {release}: `kds.diagnose('release', '{release}')` also checks its values."
 
 
 def _explain_deployment(snap: Snapshot) -> Diagnosis:
@@ -650,10 +1228,12 @@ def _explain_deployment(snap: Snapshot) -> Diagnosis:
     findings = []
     for condition in status.get("conditions", []):
         if condition.get("type") == "ReplicaFailure" and condition.get("status") == "True":
-            findings.append(_replica_failure(condition.get("message", ""), snap.namespace))
+            message = _newest_refusal(snap.events, status) or condition.get("message", "")
+            findings.append(_replica_failure(message, snap.namespace, deploy))
     findings.extend(_pods_findings(snap))
     if not findings and ready >= wanted:
-        return Diagnosis(True, f"Deployment {snap.name}: {ready}/{wanted} pods ready, no problem found.")
+        note = _helm_note(deploy)
+        return Diagnosis(True, f"Deployment {snap.name}: {ready}/{wanted} pods ready, no problem found.{note}")
     if not findings:
         conditions = [
             f"{c.get('type')}={c.get('status')} ({c.get('reason', '')}): {c.get('message', '')}"
@@ -702,7 +1282,31 @@ def _explain_job(snap: Snapshot) -> Diagnosis:
         return Diagnosis(
             True, f"Job {snap.name} is running ({status.get('active', 0)} active pod(s)), no problem found."
         )
-    return _not_ok("Job", snap.name, findings)
+    return _not_ok("Job", snap.name, [*findings, *_made_by_cronjob(job, snap.namespace)])
+
+
+def _made_by_cronjob(job: dict, namespace: str) -> list[Finding]:
+    """A failing Job that a CronJob made: the fix belongs in the CronJob, or every next run fails the same (pure).
+
+    Examples:
+        >>> job = {"metadata": {"name": "score-now", "ownerReferences": [{"kind": "CronJob", "name": "nightly"}]}}
+        >>> _made_by_cronjob(job, "ml")[0].problem
+        'the Job was made from the CronJob nightly, whose next runs will fail the same way'
+    """
+    owners = job["metadata"].get("ownerReferences") or []
+    cronjob = next((ref["name"] for ref in owners if ref.get("kind") == "CronJob"), None)
+    if cronjob is None:
+        return []
+    name = job["metadata"]["name"]
+    return [
+        Finding(
+            f"the Job was made from the CronJob {cronjob}, whose next runs will fail the same way",
+            f"ownerReferences: CronJob {cronjob}",
+            f"fix the CronJob's template, not only this run (`kubectl set env cronjob/{cronjob} VAR=VALUE -n "
+            f"{namespace}`, or `kubectl edit cronjob/{cronjob}`); then `kubectl delete job {name} -n {namespace}` "
+            f"and try the fixed template now: `kubectl create job {name} --from=cronjob/{cronjob} -n {namespace}`",
+        )
+    ]
 
 
 def listening(proc_net_tcp: str) -> list[tuple[str, int]]:
@@ -745,6 +1349,43 @@ def _target_port(port: dict, pod: dict) -> int | str:
     return str(target)
 
 
+def _target_port_fix(snap: Snapshot, port: dict, sockets: list[tuple[str, int]]) -> str:
+    """Send the Service's port where the server listens, with the patch when that is one port."""
+    reachable = sorted({number for address, number in sockets if address not in _LOOPBACK})
+    if len(reachable) != 1:
+        return "make targetPort the port the server listens on, or start the server on that port"
+    patch = json.dumps({"spec": {"ports": [{"port": port.get("port"), "targetPort": reachable[0]}]}})
+    return (
+        f"the server listens on port {reachable[0]}: make that the Service's targetPort (`kubectl patch service "
+        f"{snap.name} -n {snap.namespace} -p '{patch}'`, or fix targetPort in its manifest and apply it), or "
+        f"start the server on port {port.get('targetPort', port.get('port'))}"
+    )
+
+
+def _loopback_fix(pod: dict) -> str:
+    """Start the server on every address; name the setting that binds it to 127.0.0.1 when it shows."""
+    fix = (
+        "start the server on all addresses: 0.0.0.0 (for example `--host 0.0.0.0`, or "
+        '`HTTPServer(("0.0.0.0", port), ...)`)'
+    )
+    containers = pod.get("spec", {}).get("containers", [])
+    settings = [(e["name"], e["value"]) for c in containers for e in c.get("env") or [] if e.get("value") in _LOOPBACK]
+    owner = _owner_of(pod)
+    if settings and owner.startswith("deployment/"):
+        name, value = settings[0]
+        fix += (
+            f". Its environment sets {name}={value}: remove it (`kubectl set env {owner} {name}- -n "
+            f"{pod['metadata'].get('namespace', 'NAMESPACE')}`) or set it to 0.0.0.0"
+        )
+    if any("exec" in (c.get("readinessProbe") or {}) for c in containers):
+        fix += (
+            ". The pod is Ready all the same because its readiness probe runs a command inside the container, "
+            "where 127.0.0.1 answers: an `httpGet` probe, which the kubelet sends to the pod's IP, would have "
+            "caught it"
+        )
+    return fix
+
+
 def _port_findings(snap: Snapshot, ready: list[dict]) -> list[Finding]:
     """Why a Service whose pods are ready may still answer nobody: its target ports."""
     findings = []
@@ -779,14 +1420,13 @@ def _port_findings(snap: Snapshot, ready: list[dict]) -> list[Finding]:
                 findings.append(Finding(
                     f"nothing in pod {name} listens on port {target}, where the Service sends port "
                     f"{port.get('port')}", f"the pod listens on: {shown}",
-                    "make targetPort the port the server listens on, or start the server on that port",
+                    _target_port_fix(snap, port, sockets),
                 ))  # fmt: skip
             elif all(address in _LOOPBACK for address in on_port):
                 findings.append(Finding(
                     f"the server in pod {name} listens on {on_port[0]}:{target} only, so traffic from other pods "
                     "never reaches it", f"the pod listens on: {shown}",
-                    "start the server on all addresses: 0.0.0.0 (for example `--host 0.0.0.0`, or "
-                    "`HTTPServer((\"0.0.0.0\", port), ...)`)",
+                    _loopback_fix(pod),
                 ))  # fmt: skip
     return findings
 
@@ -888,6 +1528,120 @@ def _explain_service(snap: Snapshot) -> Diagnosis:
     return _not_ok("Service", snap.name, findings)
 
 
+def _value_paths(values: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    """Every key path of a values tree, inner ones too, with the value there (pure).
+
+    Examples:
+        >>> sorted(_value_paths({"image": {"tag": "1"}, "replicaCount": 1}))
+        [('image',), ('image', 'tag'), ('replicaCount',)]
+    """
+    paths: dict[tuple[str, ...], Any] = {}
+    if isinstance(values, dict):
+        for key, value in values.items():
+            paths[(*prefix, str(key))] = value
+            paths.update(_value_paths(value, (*prefix, str(key))))
+    return paths
+
+
+def _read_by_templates(path: tuple[str, ...], templates: str) -> bool:
+    """Whether a chart's templates read the value at `path`, or a whole block that holds it (pure).
+
+    Examples:
+        >>> _read_by_templates(("image", "tag"), "{{ .Values.image.tag }}")
+        True
+        >>> _read_by_templates(("image", "replicaCount"), "{{ .Values.image.tag }} {{ .Values.replicaCount }}")
+        False
+        >>> _read_by_templates(("resources", "limits"), "{{ toYaml .Values.resources }}")
+        True
+    """
+    return any(
+        re.search(re.escape(".Values." + ".".join(path[:end])) + r"(?![\w.])", templates)
+        for end in range(1, len(path) + 1)
+    )
+
+
+def _ignored_values(record: dict) -> list[Finding]:
+    """Values given to a release that its chart never reads: a typo or a wrong indentation (pure).
+
+    `record` is Helm's record of one revision (the release Secret's JSON): ``config`` holds the
+    values given, ``chart`` the chart's defaults and templates. Says nothing when the templates
+    read values in ways a search cannot follow (``index .Values``, all of ``.Values``, subcharts).
+    """
+    chart = record.get("chart") or {}
+    templates = "\n".join(
+        base64.b64decode(t.get("data") or "").decode("utf-8", "replace") for t in chart.get("templates") or []
+    )
+    if not templates or re.search(r"\.Values(?![\w.])|index \$?\.Values", templates):
+        return []
+    skip = {"global", *(d.get("name") for d in (chart.get("metadata") or {}).get("dependencies") or [])}
+    defaults = _value_paths(chart.get("values") or {})
+    given = _value_paths(record.get("config") or {})
+    leaves = [p for p, v in given.items() if not isinstance(v, dict) and p[0] not in skip]
+    ignored = [p for p in leaves if p not in defaults and not _read_by_templates(p, templates)]
+    name, namespace = record.get("name", "RELEASE"), record.get("namespace", "NAMESPACE")
+    meta = chart.get("metadata") or {}
+    findings = []
+    for path in ignored:
+        dotted = ".".join(path)
+        homes = [p for p in defaults if p[-1] == path[-1] and p != path]
+        if homes:
+            home = homes[0]
+            where = "at the top level" if len(home) == 1 else f"under `{'.'.join(home[:-1])}`"
+            meant = (
+                f"the chart has `{'.'.join(home)}` ({where}): the indentation of your values file decides the "
+                f"path, so move `{path[-1]}` there"
+            )
+        else:
+            meant = f"check the spelling against `helm show values {meta.get('name', 'CHART')}`, and fix or remove it"
+        findings.append(
+            Finding(
+                f"the value `{dotted}` is never read by the chart {meta.get('name', '')}: Helm ignored it without "
+                "a word",
+                f"`helm get values {name} -n {namespace}` has {dotted}: {json.dumps(given[path])}\n"
+                f"the chart's own values (`helm show values`) have no {dotted}, and no template reads it "
+                "(the chart has no schema to refuse it)",
+                f"{meant}; preview with `helm template` and your file, then `helm upgrade {name} REPO/"
+                f"{meta.get('name', 'CHART')} --version {meta.get('version', 'X')} -f YOUR-VALUES.yaml -n "
+                f"{namespace}`",
+            )
+        )
+    return findings
+
+
+def _changed_values(before: dict, after: dict) -> list[str]:
+    """The values that differ between two revisions, as ``path: old -> new`` lines (pure).
+
+    Examples:
+        >>> _changed_values({"image": {"tag": "1"}, "x": 1}, {"image": {"tag": "2"}, "x": 1})
+        ['image.tag: "1" -> "2"']
+    """
+    old = {p: v for p, v in _value_paths(before).items() if not isinstance(v, dict)}
+    new = {p: v for p, v in _value_paths(after).items() if not isinstance(v, dict)}
+    shown = lambda value: "(not set)" if value is None else json.dumps(value)  # noqa: E731
+    return [f"{'.'.join(p)}: {shown(old.get(p))} -> {shown(new.get(p))}" for p in sorted({*old, *new})
+            if old.get(p) != new.get(p)]  # fmt: skip
+
+
+def _broken_upgrade(history: list[dict], name: str, namespace: str) -> Finding | None:
+    """When the newest revision is an upgrade whose Pods fail: what it changed, and the rollback (pure)."""
+    if len(history) < 2 or history[-1].get("info", {}).get("status") != "deployed":
+        return None
+    newest, before = history[-1], history[-2]
+    changed = _changed_values(before.get("config") or {}, newest.get("config") or {})
+    charts = [(r.get("chart") or {}).get("metadata", {}).get("version") for r in (before, newest)]
+    if charts[0] != charts[1]:
+        changed.append(f"chart version: {charts[0]} -> {charts[1]}")
+    number, previous = newest.get("version"), before.get("version")
+    return Finding(
+        f"revision {number} of the release ({newest.get('info', {}).get('description', 'an upgrade')}) left Pods "
+        "that fail, though Helm says deployed",
+        f"what revision {number} changed from revision {previous}:\n" + ("\n".join(changed) or "no value changed"),
+        f"to put revision {previous} back at once: `helm rollback {name} {previous} -n {namespace}` (a new revision, "
+        f"'Rollback to {previous}'; `helm history {name} -n {namespace}` lists them all); then fix the values and "
+        "upgrade again (not with `kubectl set image` or `kubectl scale`: the next `helm upgrade` would undo them)",
+    )
+
+
 def _explain_release(snap: Snapshot) -> Diagnosis:
     release = snap.obj or {}
     info = release.get("info", {})
@@ -921,7 +1675,12 @@ def _explain_release(snap: Snapshot) -> Diagnosis:
                 f"`helm history {snap.name} -n {snap.namespace}` shows what happened",
             )
         )
-    findings.extend(_pods_findings(snap))
+    pods = _pods_findings(snap)
+    history = release.get("history") or []
+    broken = _broken_upgrade(history, snap.name, snap.namespace) if pods and state == "deployed" else None
+    findings.extend([broken] if broken else [])
+    findings.extend(pods)
+    findings.extend(_ignored_values(history[-1]) if history else [])
     if not findings:
         return Diagnosis(True, f"Helm release {snap.name} is deployed and its {len(snap.pods)} pod(s) are fine.")
     return _not_ok("Helm release", snap.name, findings)
@@ -1006,7 +1765,7 @@ def _selector_string(selector: dict) -> str:
 def _logs_for(pods: list[dict], namespace: str) -> dict[str, str]:
     """Read the last log lines of containers that crashed or exited (first three such pods)."""
     logs = {}
-    for pod in [p for p in pods if not _pod_ok(p)][:3]:
+    for pod in [p for p in pods if not _pod_ok(p) or _retried(p, {})][:3]:
         name = pod["metadata"]["name"]
         for _, cs in _statuses(pod):
             # An exited container's own log, else the one before a restart.
@@ -1017,6 +1776,20 @@ def _logs_for(pods: list[dict], namespace: str) -> dict[str, str]:
             proc = run([*args, "--previous"] if previous else args, check=False, timeout=60)
             # The kubelet answers 0 with this text when the container is already garbage-collected.
             if proc.returncode == 0 and not proc.stdout.startswith("unable to retrieve container logs"):
+                logs[f"{name}/{cs['name']}"] = proc.stdout
+    return logs
+
+
+def _running_logs(pod: dict, namespace: str) -> dict[str, str]:
+    """Read the last log lines of a running, ready Pod's containers (a refused API request shows there)."""
+    if pod.get("status", {}).get("phase") != "Running" or not _pod_ok(pod):
+        return {}
+    name, logs = pod["metadata"]["name"], {}
+    for _, cs in _statuses(pod):
+        if "running" in cs.get("state", {}):
+            args = ["kubectl", "logs", name, "-c", cs["name"], "-n", namespace, f"--tail={LOG_LINES}"]
+            proc = run(args, check=False, timeout=60)
+            if proc.returncode == 0:
                 logs[f"{name}/{cs['name']}"] = proc.stdout
     return logs
 
@@ -1081,7 +1854,9 @@ def fetch(kind: str, name: str, *, namespace: str) -> Snapshot:
     elif kind in ("deployment", "job"):
         snap.pods = _items(["get", "pods", *ns, "-l", _selector_string(obj["spec"]["selector"])])
     elif kind == "release":
-        snap.pods = _items(["get", "pods", *ns, "-l", f"app.kubernetes.io/instance={name}"])
+        pods = _items(["get", "pods", *ns, "-l", f"app.kubernetes.io/instance={name}"])
+        snap.pods = [p for p in pods if not p["metadata"].get("deletionTimestamp")]  # not those on their way out
+        obj["history"] = _release_history(name, namespace)
     else:
         snap.namespace_pods = _items(["get", "pods", *ns])
         snap.endpoint_slices = _items(["get", "endpointslices", *ns, "-l", f"kubernetes.io/service-name={name}"])
@@ -1095,12 +1870,41 @@ def fetch(kind: str, name: str, *, namespace: str) -> Snapshot:
         first_ready = [p for p in snap.pods if _pod_ok(p)][:1]
         snap.listening = {p["metadata"]["name"]: _listeners(p, namespace) for p in first_ready}
     snap.logs = _logs_for(snap.pods, namespace)
+    if kind == "pod":
+        snap.logs = {**_running_logs(obj, namespace), **snap.logs}
     if any(p.get("status", {}).get("phase") == "Pending" for p in snap.pods):
         snap.pvcs = _items(["get", "pvc", *ns])
     waiting = {cs.get("state", {}).get("waiting", {}).get("reason") for p in snap.pods for _, cs in _statuses(p)}
     if waiting & PULL_REASONS:
         snap.node_images = _node_images()
+    mounts = any(e.get("reason") == "FailedMount" for e in snap.events)
+    if "CreateContainerConfigError" in waiting or mounts:
+        snap.config_keys = _config_keys(namespace)
     return snap
+
+
+def _config_keys(namespace: str) -> dict[str, list[str]]:
+    """The key names of the namespace's ConfigMaps and Secrets; the values are not kept."""
+    found = {}
+    for kind, listed in (("ConfigMap", "configmaps"), ("Secret", "secrets")):
+        try:
+            items = _items(["get", listed, "-n", namespace])
+        except CommandError:  # a learner who may not read Secrets
+            continue
+        for obj in items:
+            keys = {*(obj.get("data") or {}), *(obj.get("binaryData") or {})}
+            found[f"{kind}/{obj['metadata']['name']}"] = sorted(keys)
+    return found
+
+
+def _release_history(name: str, namespace: str) -> list[dict]:
+    """Helm's record of every revision of a release, oldest first, from its Secrets (as `helm history`)."""
+    records = []
+    for secret in _items(["get", "secrets", "-n", namespace, "-l", f"owner=helm,name={name}"]):
+        packed = (secret.get("data") or {}).get("release")
+        if packed:
+            records.append(json.loads(gzip.decompress(base64.b64decode(base64.b64decode(packed)))))
+    return sorted(records, key=lambda r: r.get("version", 0))
 
 
 def _normalize(kind: str) -> str:
