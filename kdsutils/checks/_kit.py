@@ -488,6 +488,17 @@ def pod_log(name: str, *, namespace: str | None = None) -> str:
     return response.data.decode("utf-8", errors="replace")
 
 
+def restarts(pod: client.V1Pod) -> int:
+    """How many times the containers of `pod` were restarted (pure).
+
+    Examples:
+        >>> status = client.V1ContainerStatus(name="c", image="x", image_id="", ready=True, restart_count=3)
+        >>> restarts(client.V1Pod(status=client.V1PodStatus(container_statuses=[status])))
+        3
+    """
+    return sum(cs.restart_count or 0 for cs in (pod.status and pod.status.container_statuses) or [])
+
+
 def pod_ready(pod: client.V1Pod) -> bool:
     """Whether a Pod is ready for its work: its Ready condition is True and it is not being deleted."""
     if pod.metadata.deletion_timestamp is not None:

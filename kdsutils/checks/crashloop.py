@@ -20,6 +20,7 @@ from kdsutils.checks._kit import (
     pod_log,
     pod_ready,
     read_or_none,
+    restarts,
 )
 from kdsutils.kube import effective_namespace
 from kdsutils.labs.crashloop import BROKEN_THRESHOLD, SAVED_AT, SCORING, SCORING_TEST, SWEEP, SWEEP_LABEL
@@ -100,17 +101,6 @@ def app_pods(app: str) -> list[client.V1Pod]:
     """The Pods labelled ``app=<app>`` in the exercise's namespace."""
     return core().list_namespaced_pod(effective_namespace(), label_selector=f"app={app}",
                                       _request_timeout=TIMEOUT).items  # fmt: skip
-
-
-def restarts(pod: client.V1Pod) -> int:
-    """How many times the containers of `pod` were restarted (pure).
-
-    Examples:
-        >>> status = client.V1ContainerStatus(name="c", image="x", image_id="", ready=True, restart_count=3)
-        >>> restarts(client.V1Pod(status=client.V1PodStatus(container_statuses=[status])))
-        3
-    """
-    return sum(cs.restart_count or 0 for cs in (pod.status and pod.status.container_statuses) or [])
 
 
 @checker(

@@ -20,6 +20,7 @@ from kdsutils.checks._kit import (
     pod_ready,
     quantity,
     read_or_none,
+    restarts,
 )
 from kdsutils.kube import effective_namespace
 from kdsutils.labs._example import API
@@ -68,17 +69,6 @@ def _limit_items(container: client.V1Container, broken: str) -> Iterator[Item]:
             quantity(limit) <= quantity(MAX_MEMORY),
             f"the limit is what the work needs, at most {MAX_MEMORY}, not the whole node (it is {limit})",
         )
-
-
-def restarts(pod: client.V1Pod) -> int:
-    """How many times the containers of `pod` were restarted (pure).
-
-    Examples:
-        >>> status = client.V1ContainerStatus(name="c", image="x", image_id="", ready=True, restart_count=2)
-        >>> restarts(client.V1Pod(status=client.V1PodStatus(container_statuses=[status])))
-        2
-    """
-    return sum(cs.restart_count or 0 for cs in (pod.status and pod.status.container_statuses) or [])
 
 
 @checker(
