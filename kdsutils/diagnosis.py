@@ -17,6 +17,7 @@ import gzip
 import html
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -495,6 +496,28 @@ def _missing_volume_key(pod: dict, event: dict, config_keys: dict[str, list[str]
         f"make `items[].key` a key the {kind} has{guess} in the Pod template (`kubectl edit {_owner_of(pod)} -n "
         f"{namespace}`), or add the key to the {kind}; until the volume can be mounted the pod stays in "
         "ContainerCreating, and it starts by itself once it can",
+    )
+
+
+def _mount_failure(pod: dict, events: list[dict], config_keys: dict[str, list[str]] | None) -> Finding:
+    """Why a pod's volume cannot be mounted, from its FailedMount `events`: the most telling one wins.
+
+    A busy kubelet first reports passing trouble ("failed to sync configmap cache") before the cause.
+    """
+    for event in events:
+        missing_key = _missing_volume_key(pod, event, config_keys)
+        if missing_key is not None:
+            return missing_key
+    namespace = pod["metadata"].get("namespace", "NAMESPACE")
+    for event in events:
+        message = event.get("message", "")
+        if re.search(r"(configmap|secret) \"?[\w.-]+\"? not found", message, re.I):
+            return _missing_config("the pod", message, namespace, config_keys, _owner_of(pod))
+    return Finding(
+        "a volume cannot be mounted",
+        _event_line(events[-1]),
+        "check the volume's ConfigMap, Secret or claim exists; if it does, the node may be slow: wait a minute "
+        "and diagnose again",
     )
 
 
@@ -1052,24 +1075,9 @@ def pod_findings(
     # A container that crashes never answers its readiness probe: that failure is not a second problem.
     crashed = any("crashing" in f.problem or "OOMKilled" in f.problem for f in findings)
     findings.extend(f for f in _probe_failures(pod, mine) if not (crashed and "readiness probe" in f.problem))
-    if not any("cannot start" in f.problem for f in findings):
-        for event in mine:
-            if event.get("reason") == "FailedMount":
-                message = event.get("message", "")
-                missing_key = _missing_volume_key(pod, event, config_keys)
-                if missing_key is not None:
-                    findings.append(missing_key)
-                elif re.search(r"(configmap|secret) \"?[\w.-]+\"? not found", message, re.I):
-                    findings.append(_missing_config("the pod", message, namespace, config_keys, _owner_of(pod)))
-                else:
-                    findings.append(
-                        Finding(
-                            "a volume cannot be mounted",
-                            _event_line(event),
-                            "check the volume's ConfigMap, Secret or claim exists",
-                        )
-                    )
-                break
+    mounts = [e for e in mine if e.get("reason") == "FailedMount"]
+    if mounts and not any("cannot start" in f.problem for f in findings):
+        findings.append(_mount_failure(pod, mounts, config_keys))
     if not findings:
         warnings = [_event_line(e) for e in mine if e.get("type") == "Warning"][-3:]
         evidence = f"phase {status.get('phase', 'unknown')}" + ("\n" + "\n".join(warnings) if warnings else "")
@@ -1773,7 +1781,13 @@ def _logs_for(pods: list[dict], namespace: str) -> dict[str, str]:
             if previous and not cs.get("restartCount", 0):
                 continue
             args = ["kubectl", "logs", name, "-c", cs["name"], "-n", namespace, f"--tail={LOG_LINES}"]
-            proc = run([*args, "--previous"] if previous else args, check=False, timeout=60)
+            if previous:
+                args.append("--previous")
+            proc = run(args, check=False, timeout=60)
+            if proc.returncode == 0 and not proc.stdout:
+                # Read once more: on a busy node the last lines of a run that just ended can come late.
+                time.sleep(1)
+                proc = run(args, check=False, timeout=60)
             # The kubelet answers 0 with this text when the container is already garbage-collected.
             if proc.returncode == 0 and not proc.stdout.startswith("unable to retrieve container logs"):
                 logs[f"{name}/{cs['name']}"] = proc.stdout

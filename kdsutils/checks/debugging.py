@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 
 from kubernetes import client
 
@@ -25,12 +26,15 @@ from kdsutils.checks._kit import (
 from kdsutils.kube import effective_namespace
 from kdsutils.labs.debugging import MYSTERY_PORT
 
+#: Seconds after its start before a churn API's memory is its steady use (imports and training come first).
+SETTLED = 30
+
 #: The lines an incident note of debugging_ex3 must have.
 NOTE_FIELDS = ("What:", "Symptom:", "Seen:", "Ruled out:")
 
 
-def pod_memory(pod: str) -> int | None:
-    """The memory a Pod uses now, in bytes, from metrics-server (None before its first sample)."""
+def pod_memory(pod: str) -> tuple[int, datetime] | None:
+    """The memory a Pod used at metrics-server's latest sample, in bytes, and when; None before its first."""
     metrics = _kit.typed_api(client.CustomObjectsApi)
     try:
         found = metrics.get_namespaced_custom_object(
@@ -40,7 +44,8 @@ def pod_memory(pod: str) -> int | None:
         if exc.status == 404:
             return None
         raise
-    return int(sum(quantity(c["usage"]["memory"]) for c in found["containers"]))
+    taken = datetime.fromisoformat(found["timestamp"].replace("Z", "+00:00"))
+    return int(sum(quantity(c["usage"]["memory"]) for c in found["containers"])), taken
 
 
 def note_fields(note: str) -> dict[str, str]:
@@ -108,8 +113,8 @@ def debugging_ex1(port: object = None) -> Iterator[Item]:
         "Ask for what the server really uses, measured while it runs, with some room: a request far above the use "
         "wastes the node, one below it invites an OOM kill.",
         "Lesson 30, step 2: `kubectl top pod -l app=churn-api` shows the memory now; `kubectl set resources` with "
-        "--requests and --limits sets both, and the rollout replaces the Pod. The new Pod needs about 30 s before "
-        "metrics-server has its first sample.",
+        "--requests and --limits sets both, and the rollout replaces the Pod. The check wants a sample of the new Pod "
+        "from at least 30 s after it started.",
         "`kubectl top pod -n $namespace -l app=churn-api`, then `kubectl set resources deployment/churn-api -n "
         "$namespace --requests=memory=192Mi --limits=memory=192Mi` and `kubectl rollout status "
         "deployment/churn-api -n $namespace`",
@@ -143,10 +148,19 @@ def debugging_ex2() -> Iterator[Item]:
         return
     pods = core().list_namespaced_pod(effective_namespace(), label_selector="app=churn-api", _request_timeout=TIMEOUT)
     ready = [p for p in pods.items if pod_ready(p)]
-    used = pod_memory(ready[0].metadata.name) if ready else None
-    yield item(used is not None, "metrics-server has measured the new Pod",
+    sample = pod_memory(ready[0].metadata.name) if ready else None
+    yield item(sample is not None, "metrics-server has measured the new Pod",
                "no sample yet: run the check again in half a minute")  # fmt: skip
-    if used is None:
+    if sample is None:
+        return
+    used, taken = sample
+    running = ready[0].status.container_statuses[0].state.running if ready[0].status.container_statuses else None
+    started = running.started_at if running else ready[0].status.start_time
+    after = (taken - started).total_seconds() if started else SETTLED
+    yield item(after >= SETTLED, f"the sample was taken after its start-up (at least {SETTLED} s in)",
+               f"taken {after:.0f} s after the Pod started, while Python still loads: run the check again in "
+               "half a minute")  # fmt: skip
+    if after < SETTLED:
         return
     asked = quantity(request)
     mib = f"{used / 2**20:.0f}Mi"

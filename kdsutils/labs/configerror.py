@@ -77,19 +77,21 @@ def _stuck(reason: str) -> Step:
 
 
 def _mount_failed(namespace: str, *, timeout: float = 120) -> None:
-    """Wait until the kubelet has reported that it cannot mount the churn API's settings volume.
+    """Wait until the kubelet has said why it cannot mount the churn API's settings volume (the missing key).
+
+    A busy kubelet may first report passing trouble (a cache not yet synced); that is not the symptom.
 
     Raises:
-        KdsError: when no FailedMount event shows within `timeout` seconds.
+        KdsError: when no such FailedMount event shows within `timeout` seconds.
     """
     pod = live_pod(f"app={API}", namespace)
-    args = ["kubectl", "get", "events", "-n", namespace, "-o", "name",
+    args = ["kubectl", "get", "events", "-n", namespace, "-o", "jsonpath={.items[*].message}",
             f"--field-selector=involvedObject.name={pod},reason=FailedMount"]  # fmt: skip
     deadline, pause = time.monotonic() + timeout, 0.5
-    while not run(args, timeout=30).stdout.strip():
+    while "references non-existent" not in run(args, timeout=30).stdout:
         if time.monotonic() > deadline:
             raise KdsError(
-                f"Pod {pod} reported no FailedMount event within {timeout:g} s.",
+                f"Pod {pod} reported no FailedMount event naming the missing key within {timeout:g} s.",
                 fix=f"look at its events: `kubectl events -n {namespace} --for pod/{pod}`",
             )
         time.sleep(pause)

@@ -99,7 +99,10 @@ def test_out_of_memory(ns: str) -> None:
     limits = {"limits": {"memory": "64Mi"}, "requests": {"memory": "64Mi"}}
     apply(ns, pod("hungry", container(PYTHON, ["python", "-c", script], resources=limits)))
     d = diagnosed("pod", "hungry", ns, has("OOMKilled"))
-    (finding,) = d.findings
+    # A restart between two reads can add a finding under load; the OOM kill must be there once, with its figures.
+    oom = [f for f in d.findings if "OOMKilled" in f.problem]
+    assert len(oom) == 1, d
+    (finding,) = oom
     assert "64Mi" in finding.evidence
     assert "try 256Mi" in finding.fix  # never less than Python with pandas needs to start
 

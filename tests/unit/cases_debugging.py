@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import yaml
 from check_cases import Answers, full, half
@@ -48,15 +50,26 @@ def debugging_ex1_service_not_fixed(fake: FakeCluster, monkeypatch: pytest.Monke
     return {}
 
 
-def _api(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch, memory: dict[str, str], *, used_mib: int | None) -> None:
-    """churn-api rolled out with `memory` (requests and limits), its Pod using `used_mib` MiB."""
+def _api(
+    fake: FakeCluster,
+    monkeypatch: pytest.MonkeyPatch,
+    memory: dict[str, str],
+    *,
+    used_mib: int | None,
+    sampled_after: int = 60,
+) -> None:
+    """churn-api rolled out with `memory` (requests and limits), its Pod using `used_mib` MiB `sampled_after` s in."""
     resources = {key: {"memory": value} for key, value in memory.items()}
     deploy = manifests.deployment("churn-api", manifests.PYTHON_DS_IMAGE, ["python", "-m", "churn.serve"],
                                   resources=resources)  # fmt: skip
     fake.add(typed(deploy, status={"replicas": 1, "updatedReplicas": 1, "readyReplicas": 1}))
-    fake.add(pod("churn-api-5c6d7-k2j4n", labels={"app": "churn-api"}, status=READY))
-    used = None if used_mib is None else used_mib * 2**20
-    monkeypatch.setattr(debugging, "pod_memory", lambda name: used)
+    started = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    running = {"name": "churn-api", "image": manifests.PYTHON_DS_IMAGE, "imageID": "", "ready": True,
+               "restartCount": 0, "state": {"running": {"startedAt": started.isoformat()}}}  # fmt: skip
+    status = {**READY, "containerStatuses": [running]}
+    fake.add(pod("churn-api-5c6d7-k2j4n", labels={"app": "churn-api"}, status=status))
+    sample = None if used_mib is None else (used_mib * 2**20, started + timedelta(seconds=sampled_after))
+    monkeypatch.setattr(debugging, "pod_memory", lambda name: sample)
 
 
 @full("debugging_ex2")
@@ -86,6 +99,12 @@ def debugging_ex2_burstable(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) 
 @half("debugging_ex2", says="metrics-server has measured the new Pod")
 def debugging_ex2_no_sample_yet(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     _api(fake, monkeypatch, {"requests": "256Mi", "limits": "256Mi"}, used_mib=None)
+    return {}
+
+
+@half("debugging_ex2", says="the sample was taken after its start-up (at least 30 s in) (taken 10 s after")
+def debugging_ex2_sampled_while_loading(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+    _api(fake, monkeypatch, {"requests": "256Mi", "limits": "256Mi"}, used_mib=90, sampled_after=10)
     return {}
 
 

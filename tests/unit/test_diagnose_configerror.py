@@ -55,6 +55,19 @@ def test_a_volume_whose_items_name_a_missing_key_is_not_just_a_volume_that_canno
     assert "did you mean threshold?" in f.fix and "ContainerCreating" in f.fix
 
 
+def test_a_passing_mount_failure_before_the_cause_does_not_hide_the_cause() -> None:
+    snap = load("deployment-configmap-items-key")
+    (cause,) = [e for e in snap.events if e.get("reason") == "FailedMount"]
+    passing = {**cause, "message": 'MountVolume.SetUp failed for volume "settings" : failed to sync configmap '
+               "cache: timed out waiting for the condition"}  # fmt: skip
+    snap.events.insert(snap.events.index(cause), passing)
+    (f,) = explain(snap).findings
+    assert "its volume settings asks ConfigMap churn-config for the key decision-threshold" in f.problem
+    snap.events.remove(cause)
+    (f,) = explain(snap).findings
+    assert f.problem.endswith("a volume cannot be mounted") and "wait a minute and diagnose again" in f.fix
+
+
 def test_fetch_reads_key_names_only_when_a_pod_waits_for_its_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     snap = load("deployment-secret-key")
     secret = {"metadata": {"name": "warehouse"}, "data": {"db-password": "c2VjcmV0", "username": "dQ=="}}
