@@ -1650,21 +1650,55 @@ def _broken_upgrade(history: list[dict], name: str, namespace: str) -> Finding |
     )
 
 
+def _unitless_memory(values: dict) -> list[tuple[str, float]]:
+    """Memory quantities in a release's values written as bare numbers, which Kubernetes reads as bytes (pure).
+
+    Examples:
+        >>> _unitless_memory({"resources": {"limits": {"memory": 2048, "cpu": 1}, "requests": {"memory": "1Gi"}}})
+        [('resources.limits.memory', 2048)]
+    """
+    return [
+        (".".join(path), value)
+        for path, value in _value_paths(values).items()
+        if path[-1] == "memory" and isinstance(value, int | float) and not isinstance(value, bool) and value < 2**20
+    ]
+
+
+def _failed_release(release: dict, name: str, namespace: str) -> Finding:
+    """Why the newest revision of a release failed, and how to go on: a memory without a unit is named (pure)."""
+    info = release.get("info", {})
+    number = release.get("version", "?")
+    bare = _unitless_memory(release.get("config") or {})
+    if bare:
+        path, value = bare[0]
+        return Finding(
+            f"the Helm release failed (revision {number}): `{path}: {value:g}` has no unit, so Kubernetes reads "
+            f"{value:g} bytes",
+            info.get("description", ""),
+            f"write the unit in your values: `{value:g}Mi` for {value:g} MiB, or Gi (a number without a unit is "
+            f"bytes, and `G` is 10^9), then `helm upgrade {name} REPO/CHART -f YOUR-VALUES.yaml -n {namespace}` "
+            f"again; meanwhile the Pods of the last good revision keep running (`helm history {name} -n "
+            f"{namespace}`)",
+        )
+    return Finding(
+        f"the Helm release failed (revision {number})",
+        info.get("description", ""),
+        "see which resource failed (the pods below, or `helm get manifest "
+        f"{name} -n {namespace}`), fix the values, then `helm upgrade "
+        "--install` again (or `helm uninstall` and start over)",
+    )
+
+
 def _explain_release(snap: Snapshot) -> Diagnosis:
     release = snap.obj or {}
     info = release.get("info", {})
     state = info.get("status", "unknown")
     findings = []
     if state == "failed":
-        findings.append(
-            Finding(
-                f"the Helm release failed (revision {release.get('version', '?')})",
-                info.get("description", ""),
-                "see which resource failed (the pods below, or `helm get manifest "
-                f"{snap.name} -n {snap.namespace}`), fix the values, then `helm upgrade "
-                "--install` again (or `helm uninstall` and start over)",
-            )
-        )
+        # The newest revision's values are in Helm's record of it (``helm status`` may not print them).
+        record = (release.get("history") or [{}])[-1]
+        newest = {**release, "config": release.get("config") or record.get("config")}
+        findings.append(_failed_release(newest, snap.name, snap.namespace))
     elif state.startswith("pending"):
         findings.append(
             Finding(

@@ -499,6 +499,27 @@ def restarts(pod: client.V1Pod) -> int:
     return sum(cs.restart_count or 0 for cs in (pod.status and pod.status.container_statuses) or [])
 
 
+def rollout(deploy: client.V1Deployment) -> tuple[bool, str]:
+    """Whether a Deployment's rollout finished, and its counts as ``"U of W updated, R ready"`` (pure).
+
+    Finished: the controller has seen the newest spec, and every wanted replica, and no other,
+    runs the newest template and is ready.
+
+    Examples:
+        >>> deploy = client.V1Deployment(metadata=client.V1ObjectMeta(generation=2),
+        ...     spec=client.V1DeploymentSpec(replicas=2, selector=client.V1LabelSelector(),
+        ...                                  template=client.V1PodTemplateSpec()),
+        ...     status=client.V1DeploymentStatus(observed_generation=2, replicas=2, updated_replicas=2,
+        ...                                      ready_replicas=1))
+        >>> rollout(deploy)
+        (False, '2 of 2 updated, 1 ready')
+    """
+    status, wanted = deploy.status, deploy.spec.replicas or 0
+    counts = (status.replicas or 0, status.updated_replicas or 0, status.ready_replicas or 0)
+    done = (status.observed_generation or 0) >= (deploy.metadata.generation or 0) and counts == (wanted,) * 3
+    return done, f"{counts[1]} of {wanted} updated, {counts[2]} ready"
+
+
 def pod_ready(pod: client.V1Pod) -> bool:
     """Whether a Pod is ready for its work: its Ready condition is True and it is not being deleted."""
     if pod.metadata.deletion_timestamp is not None:

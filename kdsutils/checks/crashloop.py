@@ -21,6 +21,7 @@ from kdsutils.checks._kit import (
     pod_ready,
     read_or_none,
     restarts,
+    rollout,
 )
 from kdsutils.kube import effective_namespace
 from kdsutils.labs.crashloop import BROKEN_THRESHOLD, SAVED_AT, SCORING, SCORING_TEST, SWEEP, SWEEP_LABEL
@@ -82,15 +83,7 @@ def rolled_out(deploy: client.V1Deployment, pods: list[client.V1Pod]) -> Item:
         >>> rolled_out(deploy, [])
         (False, 'the rollout finished: every replica runs the newest template and is ready (1 of 1 updated, 0 ready)')
     """
-    status, wanted = deploy.status, deploy.spec.replicas or 0
-    updated, ready = status.updated_replicas or 0, status.ready_replicas or 0
-    done = (
-        (status.observed_generation or 0) >= (deploy.metadata.generation or 0)
-        and updated == wanted
-        and (status.replicas or 0) == wanted
-        and ready == wanted
-    )
-    seen = f"{updated} of {wanted} updated, {ready} ready"
+    done, seen = rollout(deploy)
     crashed = max((restarts(pod) for pod in pods), default=0)
     if crashed:
         seen += f"; a Pod has restarted {crashed} times: the logs of its previous run say why"
@@ -131,9 +124,9 @@ def crashloop_ex1() -> Iterator[Item]:
         yield False, "the server is told which model file to load (it is not: it would train a small one at start)"
         return
     pods = app_pods("churn-api")
-    rollout = rolled_out(deploy, pods)
-    yield rollout
-    if not rollout[0]:
+    finished = rolled_out(deploy, pods)
+    yield finished
+    if not finished[0]:
         return
     pods = [pod for pod in pods if pod_ready(pod)]
     again = sum(restarts(pod) for pod in pods)

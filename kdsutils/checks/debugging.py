@@ -22,6 +22,7 @@ from kdsutils.checks._kit import (
     pod_ready,
     quantity,
     read_or_none,
+    rollout,
 )
 from kdsutils.kube import effective_namespace
 from kdsutils.labs.debugging import MYSTERY_PORT
@@ -139,10 +140,7 @@ def debugging_ex2() -> Iterator[Item]:
         return
     yield item(limit is not None and quantity(limit) == quantity(request),
                "its memory limit equals the request", f"request {request}, limit {limit or 'none'}")  # fmt: skip
-    status = deploy.status
-    done = (status.updated_replicas or 0) == deploy.spec.replicas == (status.ready_replicas or 0) and not (
-        status.replicas or 0
-    ) > deploy.spec.replicas
+    done, _ = rollout(deploy)
     yield item(done, "its rollout is complete", "wait with `kubectl rollout status deployment/churn-api`")
     if not done:
         return

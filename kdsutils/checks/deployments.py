@@ -24,6 +24,7 @@ from kdsutils.checks._kit import (
     owned_by,
     pod_ready,
     read_or_none,
+    rollout,
 )
 from kdsutils.kube import effective_namespace
 
@@ -51,14 +52,8 @@ def _replica_sets(owner: str) -> list[client.V1ReplicaSet]:
 
 
 def _rolled_out(deploy: client.V1Deployment) -> bool:
-    """Tell whether every wanted replica runs the current template and is available."""
-    status, wanted = deploy.status, deploy.spec.replicas
-    return (
-        (status.observed_generation or 0) >= (deploy.metadata.generation or 0)
-        and (status.updated_replicas or 0) == wanted
-        and (status.replicas or 0) == wanted
-        and (status.available_replicas or 0) == wanted
-    )
+    """Tell whether every wanted replica runs the current template and is ready."""
+    return rollout(deploy)[0]
 
 
 def probe_item(template: client.V1PodTemplateSpec, *, port: int | None) -> Item:

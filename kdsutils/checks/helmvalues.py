@@ -2,7 +2,8 @@
 
 The release ``status-page`` runs the copies its values ask for, because the values now say so
 where the chart reads them (``helmvalues_ex1``); the broken upgrade is rolled back to the last
-good revision (``helmvalues_ex2``). Helm's record of the release (its Secrets) says what was
+good revision (``helmvalues_ex2``). MLflow's release ``tracking`` gets the 2 GB limit its values
+meant, written with a unit (``helmvalues_ex3``). Helm's record of the release (its Secrets) says what was
 asked; the Deployment says what runs. Each check reads both, so a `kubectl scale` that Helm does
 not know about is not yet the fix.
 """
@@ -12,9 +13,33 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kdsutils.checks._kit import TIMEOUT, Item, apps, checker, core, item, read_or_none, release_items, releases
+from kdsutils.checks._kit import (
+    TIMEOUT,
+    Item,
+    apps,
+    checker,
+    core,
+    item,
+    quantity,
+    read_or_none,
+    release_items,
+    releases,
+    rollout,
+)
 from kdsutils.kube import effective_namespace
-from kdsutils.labs.helmvalues import CHART, COPIES, DEPLOYMENT, MESSAGES, MISSING_TAG, RELEASE, TAG
+from kdsutils.labs.helmvalues import (
+    CHART,
+    COPIES,
+    DEPLOYMENT,
+    MEANT_MEMORY,
+    MESSAGES,
+    MISSING_TAG,
+    RELEASE,
+    TAG,
+    TRACKER_CHART,
+    TRACKING,
+    TRACKING_DEPLOYMENT,
+)
 
 
 def _message(deploy: Any) -> str | None:
@@ -27,8 +52,8 @@ def _rolled_out(deploy: Any, wanted: int) -> Item:
     """Whether the Deployment runs `wanted` ready copies of its newest template, and nothing else."""
     status = deploy.status
     counts = (status.replicas or 0, status.updated_replicas or 0, status.ready_replicas or 0)
-    done = (status.observed_generation or 0) >= (deploy.metadata.generation or 0) and counts == (wanted,) * 3
-    return item(done, f"{DEPLOYMENT} runs {wanted} ready copies of its newest template, and no other",
+    done = rollout(deploy)[0] and deploy.spec.replicas == wanted
+    return item(done, f"{deploy.metadata.name} runs {wanted} ready copies of its newest template, and no other",
                 f"Pods: {counts[0]}, up to date: {counts[1]}, ready: {counts[2]}")  # fmt: skip
 
 
@@ -137,3 +162,49 @@ def helmvalues_ex2() -> Iterator[Item]:
              and p.metadata.deletion_timestamp is None]  # fmt: skip
     yield item(not stuck, f"no Pod of the release still waits for the image tag {MISSING_TAG}",
                f"{', '.join(stuck)} still does")  # fmt: skip
+
+
+def _two_gb(value: object) -> bool:
+    """Whether `value` is a memory quantity written with a unit, between 2G and 2Gi."""
+    low, high = (quantity(q) for q in MEANT_MEMORY)
+    return isinstance(value, str) and any(c.isalpha() for c in value) and low <= quantity(value) <= high
+
+
+@checker(
+    "helmvalues_ex3",
+    hints=(
+        "Kubernetes refused the upgrade because of a number, not because of MLflow. Ask what unit a memory "
+        "quantity has when it is written without one.",
+        "Lab 38's exercise 2: `helm history` shows the failed revision and why; `helm get values --revision N` "
+        "shows what Jo wrote. Lesson 17 on how Kubernetes writes memory: Mi, Gi, and a bare number.",
+        "`kubectl get configmap tracking-values -n $namespace -o jsonpath='{.data.values\\.yaml}' > values.yaml`, "
+        "write `memory: 2Gi` in it, then `helm upgrade tracking kds/mlflow --version 0.1.0 -f values.yaml -n "
+        "$namespace` and `kubectl rollout status deployment/tracking-mlflow -n $namespace`",
+    ),
+)
+def helmvalues_ex3() -> Iterator[Item]:
+    """Check release tracking: deployed, its values give a 2 GB memory limit with a unit, MLflow runs with it.
+
+    Examples:
+        >>> check("helmvalues_ex3")  # doctest: +SKIP
+        ✔ Well done: helmvalues_ex3 passes.
+          ✔ there is a Helm release named tracking in lesson-helmvalues-ex
+    """
+    newest, items = release_items(TRACKING, TRACKER_CHART)
+    yield from items
+    if newest is None:
+        return
+    limit = (((newest.get("config") or {}).get("resources") or {}).get("limits") or {}).get("memory")
+    if newest["version"] == 2 and newest["info"]["status"] == "failed" and not isinstance(limit, str):
+        yield False, "MLflow has the 2 GB Jo asked for (not yet: the release is as Jo left it)"
+        return
+    bare = isinstance(limit, int | float) and not isinstance(limit, bool)
+    yield item(_two_gb(limit), "its values set resources.limits.memory to 2 GB, with a unit",
+               f"they set {limit!r}" + (": a number without a unit is bytes" if bare else ""))  # fmt: skip
+    deploy = read_or_none(apps().read_namespaced_deployment, TRACKING_DEPLOYMENT)
+    yield item(deploy is not None, f"there is a Deployment named {TRACKING_DEPLOYMENT}", "the release made none")
+    if deploy is None:
+        return
+    running = (deploy.spec.template.spec.containers[0].resources.limits or {}).get("memory")
+    yield item(_two_gb(running), "its Deployment gives MLflow a memory limit of 2 GB", f"it gives {running}")
+    yield _rolled_out(deploy, 1)

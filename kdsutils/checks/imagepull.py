@@ -22,6 +22,7 @@ from kdsutils.checks._kit import (
     job_pods,
     pod_log,
     read_or_none,
+    rollout,
 )
 from kdsutils.checks.resources import SCORES
 from kdsutils.kube import effective_namespace
@@ -63,16 +64,8 @@ def rollout_items(deploy: client.V1Deployment, stuck: frozenset[str]) -> Iterato
         deploy: The Deployment, as the API returns it.
         stuck: The waiting reasons that mean the failure of the lab (``ImagePullBackOff``...).
     """
-    status, wanted = deploy.status, deploy.spec.replicas or 0
-    updated, ready = status.updated_replicas or 0, status.ready_replicas or 0
-    done = (
-        (status.observed_generation or 0) >= (deploy.metadata.generation or 0)
-        and updated == wanted
-        and (status.replicas or 0) == wanted
-        and ready == wanted
-    )
-    yield item(done, "the rollout finished: every replica runs the new template and is ready",
-               f"{updated} of {wanted} updated, {ready} ready")  # fmt: skip
+    done, seen = rollout(deploy)
+    yield item(done, "the rollout finished: every replica runs the new template and is ready", seen)
     name = deploy.metadata.name
     pods = core().list_namespaced_pod(effective_namespace(), label_selector=f"app={name}", _request_timeout=TIMEOUT)
     waiting = [reason for reason in waiting_reasons(pods.items) if reason in stuck]

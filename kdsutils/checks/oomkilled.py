@@ -21,6 +21,7 @@ from kdsutils.checks._kit import (
     quantity,
     read_or_none,
     restarts,
+    rollout,
 )
 from kdsutils.kube import effective_namespace
 from kdsutils.labs._example import API
@@ -149,13 +150,8 @@ def oomkilled_ex2() -> Iterator[Item]:
         yield False, "the server is ready (its Pod keeps restarting: find out why with kubectl)"
         return
     yield from _limit_items(container, API_MEMORY)
-    status, wanted = deploy.status, deploy.spec.replicas or 0
-    ready, updated = status.ready_replicas or 0, status.updated_replicas or 0
-    done = (status.observed_generation or 0) >= (deploy.metadata.generation or 0) and (
-        ready == updated == (status.replicas or 0) == wanted
-    )
-    yield item(done, "the rollout finished: every replica runs the newest template and is ready",
-               f"{updated} of {wanted} updated, {ready} ready")  # fmt: skip
+    done, seen = rollout(deploy)
+    yield item(done, "the rollout finished: every replica runs the newest template and is ready", seen)
     serving = [pod for pod in pods.items if pod_ready(pod)]
     if not done or not serving:
         return

@@ -25,6 +25,7 @@ from kdsutils.checks._kit import (
     pod_log,
     quantity,
     read_or_none,
+    rollout,
     storage,
 )
 from kdsutils.checks.resources import memory_of
@@ -86,15 +87,7 @@ def _fits(deploy: client.V1Deployment) -> Iterator[Item]:
 
 def _rolled_out(deploy: client.V1Deployment) -> Iterator[Item]:
     """Say whether the rollout finished and whether any Pod of the Deployment still waits for a node."""
-    status, wanted = deploy.status, deploy.spec.replicas or 0
-    updated, ready = status.updated_replicas or 0, status.ready_replicas or 0
-    done = (
-        (status.observed_generation or 0) >= (deploy.metadata.generation or 0)
-        and updated == wanted
-        and (status.replicas or 0) == wanted
-        and ready == wanted
-    )
-    seen = f"{updated} of {wanted} updated, {ready} ready"
+    done, seen = rollout(deploy)
     yield item(done, "the rollout finished: every replica runs the new template and is ready", seen)
     pods = core().list_namespaced_pod(effective_namespace(), label_selector=f"app={deploy.metadata.name}",
                                       _request_timeout=TIMEOUT).items  # fmt: skip

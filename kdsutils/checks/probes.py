@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kdsutils.checks._kit import TIMEOUT, Item, apps, checker, core, discovery, item, pod_ready, read_or_none
+from kdsutils.checks._kit import TIMEOUT, Item, apps, checker, core, discovery, item, pod_ready, read_or_none, rollout
 from kdsutils.kube import effective_namespace
 from kdsutils.labs.probes import SLOW_ROWS, WRONG_PATH
 
@@ -26,9 +26,8 @@ def _rolled_out(deploy: Any) -> Item:
     """Whether every replica runs the newest template and is ready."""
     status, wanted = deploy.status, deploy.spec.replicas or 0
     counts = (status.replicas or 0, status.updated_replicas or 0, status.ready_replicas or 0)
-    done = (status.observed_generation or 0) >= (deploy.metadata.generation or 0) and counts == (wanted,) * 3
     return item(
-        done,
+        rollout(deploy)[0],
         f"the rollout of {API} finished: {wanted} ready Pod(s) of its newest template",
         f"Pods: {counts[0]}, up to date: {counts[1]}, ready: {counts[2]}",
     )

@@ -19,6 +19,7 @@ from kdsutils.checks._kit import (
     pod_log,
     quantity,
     read_or_none,
+    rollout,
 )
 from kdsutils.kube import effective_namespace
 
@@ -179,18 +180,6 @@ def resources_ex1() -> Iterator[Item]:
                "they do not: the training did not finish")  # fmt: skip
 
 
-def _rolled_out(deploy: client.V1Deployment) -> tuple[bool, str]:
-    status, wanted = deploy.status, deploy.spec.replicas or 0
-    updated, ready = status.updated_replicas or 0, status.ready_replicas or 0
-    done = (
-        (status.observed_generation or 0) >= (deploy.metadata.generation or 0)
-        and updated == wanted
-        and (status.replicas or 0) == wanted
-        and ready == wanted
-    )
-    return done, f"{updated} of {wanted} updated, {ready} ready"
-
-
 @checker(
     "resources_ex2",
     hints=(
@@ -225,7 +214,7 @@ def resources_ex2() -> Iterator[Item]:
             f"its template asks for {resource} with a limit equal to the request",
             f"request {request or 'none'}, limit {limit or 'none'}",
         )
-    done, seen = _rolled_out(deploy)
+    done, seen = rollout(deploy)
     pods = core().list_namespaced_pod(effective_namespace(), label_selector="app=churn-api", _request_timeout=TIMEOUT)
     if not done:
         reasons = termination_reasons(pods.items)

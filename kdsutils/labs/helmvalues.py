@@ -1,9 +1,9 @@
-"""Lab 38, a Helm release with bad values: a key Helm ignores without a word, and an upgrade to roll back.
+"""Lab 38, a Helm release with bad values: a key Helm ignores, an upgrade to roll back, a number without a unit.
 
-Both scenarios install the course's ``hello`` chart from the app store (a small web page in the
-course's Python image; it has no values schema, like many public charts). The release is made by
-the scenario's ``setup`` with Helm; the YAML applied first is the colleague's values file, kept
-in a ConfigMap so the learner can read it as the team wrote it.
+Two scenarios install the course's ``hello`` chart from the app store (a small web page in the
+course's Python image; it has no values schema, like many public charts); the third, the course's
+MLflow chart. The release is made by the scenario's ``setup`` with Helm; the YAML applied first
+is the colleague's values file, kept in a ConfigMap so the learner can read it as the team wrote it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import yaml
 
 from kdsutils._run import run
 from kdsutils.appstore import URL
+from kdsutils.builder import load_image
 from kdsutils.errors import KdsError
 from kdsutils.kube import require_course_context
 from kdsutils.labs import scenario
@@ -39,6 +40,21 @@ MESSAGES = ("Churn API: all systems normal", "Churn API: all systems normal (mod
 #: The image tag of the bad upgrade: a release of the image that was never built.
 MISSING_TAG = "2027.01"
 
+#: helmvalues-memory: the team's MLflow release, its chart, the Deployment it makes, and where its values are.
+TRACKING, TRACKER_CHART, TRACKER_VERSION = "tracking", "mlflow", "0.1.0"
+TRACKING_DEPLOYMENT = f"{TRACKING}-{TRACKER_CHART}"
+TRACKING_VALUES = f"{TRACKING}-values"
+#: The memory limit Jo wrote (she meant MB) and the smallest and largest limit that is the "2 GB" she wanted.
+WRITTEN_MEMORY, MEANT_MEMORY = 2048, ("2G", "2Gi")
+
+#: Jo's values file: a memory limit without a unit, which Kubernetes reads as bytes.
+NO_UNIT = f"""\
+# MLflow ran out of memory in Tuesday's sweep (the chart's limit is 1Gi): give it 2 GB.
+resources:
+  limits:
+    memory: {WRITTEN_MEMORY}
+"""
+
 #: The colleague's values file: `replicaCount` landed inside `image:` (two spaces too many).
 MISINDENTED = f"""\
 # The team's status page, for Friday's customer demo: three copies, as the platform team
@@ -51,22 +67,22 @@ image:
 """
 
 
-def values_file(text: str) -> dict[str, Any]:
-    r"""The ConfigMap that holds a values file as the team wrote it (pure).
+def values_file(text: str, name: str = VALUES) -> dict[str, Any]:
+    r"""The ConfigMap `name` that holds a values file as the team wrote it (pure).
 
     Examples:
         >>> values_file("replicaCount: 2\\n")["data"]
         {'values.yaml': 'replicaCount: 2\\n'}
     """
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": VALUES, "labels": dict(TEAM)},
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": dict(TEAM)},
             "data": {"values.yaml": text}}  # fmt: skip
 
 
-def _helm(*args: str, namespace: str, values: str | None = None) -> None:
-    """Run one helm command on the course cluster, values from a text (``-f -``) when given."""
+def _helm(*args: str, namespace: str, values: str | None = None, check: bool = True) -> int:
+    """Run one helm command on the course cluster, values from a text (``-f -``) when given; its exit code."""
     context = ["--kube-context", require_course_context(), "-n", namespace]
     stdin = ["-f", "-"] if values is not None else []
-    run(["helm", *args, *context, *stdin], input=values, timeout=300)
+    return run(["helm", *args, *context, *stdin], input=values, timeout=300, check=check).returncode
 
 
 def _reap(namespace: str) -> None:
@@ -172,3 +188,36 @@ def cannot_pull(namespace: str) -> None:
 def helmvalues_rollback() -> str:
     """The values file of the last upgrade, as Sam left it in the ConfigMap."""
     return dump(values_file(revision(3)))
+
+
+def upgraded_with_a_number(namespace: str) -> None:
+    """Install MLflow as the release tracking, then upgrade it with Jo's values file, which Kubernetes refuses.
+
+    Raises:
+        KdsError: when the upgrade goes through (then the lab would show nothing).
+    """
+    load_image(TRACKER_CHART, progress=lambda _: None)
+    _helm("uninstall", TRACKING, "--ignore-not-found", "--wait", namespace=namespace)
+    chart = [TRACKER_CHART, "--repo", URL, "--version", TRACKER_VERSION]
+    _helm("install", TRACKING, *chart, namespace=namespace)
+    rollout_status("deployment", TRACKING_DEPLOYMENT, namespace=namespace, timeout=300)
+    if _helm("upgrade", TRACKING, *chart, namespace=namespace, values=NO_UNIT, check=False) == 0:
+        raise KdsError(
+            f"helm upgrade {TRACKING} accepted a memory limit of {WRITTEN_MEMORY} bytes: the lab shows nothing.",
+            fix=f"look at the release: `helm history {TRACKING} -n {namespace}`",
+        )
+
+
+@scenario(
+    "helmvalues-memory",
+    message=(
+        f'A message from Jo, on the pricing team: "Our MLflow ran out of memory in Tuesday\'s sweep, so I gave the '
+        f"release {TRACKING} 2 GB in its values (my file is in the ConfigMap {TRACKING_VALUES}) and ran helm "
+        "upgrade. Helm printed an error about a request that must be less than or equal to the memory limit, and "
+        "`helm list` says failed. MLflow still answers. What did I do wrong? Can you give it its 2 GB?\""
+    ),
+    setup=upgraded_with_a_number,
+)
+def helmvalues_memory() -> str:
+    """Jo's values file, as she left it in the ConfigMap."""
+    return dump(values_file(NO_UNIT, TRACKING_VALUES))

@@ -11,7 +11,7 @@ from kdsutils.appstore import URL
 from kdsutils.checks import check
 from kdsutils.diagnosis import diagnose
 from kdsutils.labs import lab
-from kdsutils.labs.helmvalues import COPIES, DEPLOYMENT, MISINDENTED, RELEASE
+from kdsutils.labs.helmvalues import COPIES, DEPLOYMENT, MISINDENTED, RELEASE, TRACKING
 from kdsutils.resources import quietly, rollout_status
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(420)]
@@ -68,3 +68,14 @@ def test_a_broken_upgrade_is_rolled_back_to_the_last_good_revision(ns: str) -> N
     assert result.passed, str(result)
     assert diagnose("release", RELEASE, namespace=ns).ok
     _stop_at_once(ns)
+
+
+def test_a_memory_limit_without_its_unit_is_refused_and_the_last_good_revision_runs_on(ns: str) -> None:
+    _start("helmvalues-memory", ns)
+    result = check("helmvalues_ex3")
+    assert not result.passed and "as Jo left it" in str(result), str(result)
+    d = diagnose("release", TRACKING, namespace=ns)
+    (finding,) = d.findings  # MLflow's Pod of revision 1 is fine
+    assert "failed (revision 2): `resources.limits.memory: 2048` has no unit" in finding.problem
+    assert "must be less than or equal to memory limit" in finding.evidence
+    assert "`2048Mi`" in finding.fix

@@ -13,21 +13,33 @@ from check_cases import Answers, full, half
 from test_checks_fakes import FakeCluster, typed
 
 from kdsutils import manifests
-from kdsutils.labs.helmvalues import COPIES, DEPLOYMENT, MESSAGES, MISINDENTED, MISSING_TAG, RELEASE, revision
+from kdsutils.labs.helmvalues import (
+    COPIES,
+    DEPLOYMENT,
+    MESSAGES,
+    MISINDENTED,
+    MISSING_TAG,
+    NO_UNIT,
+    RELEASE,
+    TRACKING,
+    TRACKING_DEPLOYMENT,
+    revision,
+)
 
 #: Priya's values, with replicaCount where the chart reads it.
 FIXED = {**yaml.safe_load(MISINDENTED), "replicaCount": COPIES}
 FIXED["image"] = {k: v for k, v in FIXED["image"].items() if k != "replicaCount"}
 
 
-def _secret(number: int, config: dict[str, Any], *, status: str = "deployed", description: str = "") -> Any:
-    """The Secret in which Helm keeps revision `number` of the release status-page."""
-    record = {"name": RELEASE, "version": number, "info": {"status": status, "description": description},
-              "config": config, "chart": {"metadata": {"name": "hello", "version": "0.1.0"}}}  # fmt: skip
+def _secret(number: int, config: dict[str, Any], *, status: str = "deployed", description: str = "",
+            release: str = RELEASE, chart: str = "hello") -> Any:  # fmt: skip
+    """The Secret in which Helm keeps revision `number` of a release (status-page, of the chart hello)."""
+    record = {"name": release, "version": number, "info": {"status": status, "description": description},
+              "config": config, "chart": {"metadata": {"name": chart, "version": "0.1.0"}}}  # fmt: skip
     packed = base64.b64encode(base64.b64encode(gzip.compress(json.dumps(record).encode()))).decode()
     manifest = {"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1", "data": {"release": packed},
-                "metadata": {"name": f"sh.helm.release.v1.{RELEASE}.v{number}",
-                             "labels": {"owner": "helm", "name": RELEASE, "status": status}}}  # fmt: skip
+                "metadata": {"name": f"sh.helm.release.v1.{release}.v{number}",
+                             "labels": {"owner": "helm", "name": release, "status": status}}}  # fmt: skip
     return typed(manifest)
 
 
@@ -132,4 +144,65 @@ def helmvalues_ex2_fixed_by_a_new_upgrade(fake: FakeCluster, monkeypatch: pytest
 @half("helmvalues_ex2", says="no Pod of the release still waits for the image tag 2027.01")
 def helmvalues_ex2_stuck_pod_left(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
     _stuck_pod(fake)
+    return {}
+
+
+REFUSED = 'Upgrade "tracking" failed: ... requests: Invalid value: "512Mi": must be less than or equal to memory limit'
+
+
+def _tracking(fake: FakeCluster, *revisions: tuple[dict[str, Any], str, str]) -> None:
+    """Revisions 1, 2, ... of the MLflow release tracking: values, status and description of each."""
+    for number, (config, status, description) in enumerate(revisions, 1):
+        fake.add(_secret(number, config, status=status, description=description, release=TRACKING, chart="mlflow"))
+
+
+def _mlflow(fake: FakeCluster, *, limit: str = "2Gi", ready: int = 1) -> None:
+    """The Deployment the MLflow chart makes, its container limited to `limit`, `ready` Pods of 1 ready."""
+    resources = {"requests": {"memory": "512Mi"}, "limits": {"memory": limit}}
+    deploy = manifests.deployment(TRACKING_DEPLOYMENT, "kds.invalid/mlflow:3.17.2", ["mlflow", "server"],
+                                  resources=resources)  # fmt: skip
+    counts = {"replicas": 1, "updatedReplicas": 1, "readyReplicas": ready, "observedGeneration": 2}
+    fake.add(typed(deploy, status=counts, generation=2))
+
+
+JO = [({}, "superseded", "Install complete"), (yaml.safe_load(NO_UNIT), "failed", REFUSED)]
+
+
+@full("helmvalues_ex3")
+def _(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+    _tracking(fake, *JO, ({"resources": {"limits": {"memory": "2Gi"}}}, "deployed", "Upgrade complete"))
+    _mlflow(fake)
+    return {}
+
+
+@half("helmvalues_ex3", says="MLflow has the 2 GB Jo asked for (not yet: the release is as Jo left it)")
+def helmvalues_ex3_untouched(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+    fake.delete("secret", f"sh.helm.release.v1.{TRACKING}.v3")
+    _mlflow(fake, limit="1Gi")
+    return {}
+
+
+@half("helmvalues_ex3", says="(they set 2048: a number without a unit is bytes)")
+def helmvalues_ex3_the_same_number_again(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+    _tracking(fake, *JO, (yaml.safe_load(NO_UNIT), "failed", REFUSED))
+    _mlflow(fake, limit="1Gi")
+    return {}
+
+
+@half("helmvalues_ex3", says="its values set resources.limits.memory to 2 GB, with a unit (they set '2048Ki')")
+def helmvalues_ex3_the_wrong_unit(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+    _tracking(fake, *JO, ({"resources": {"limits": {"memory": "2048Ki"}}}, "failed", REFUSED))
+    return {}
+
+
+@half("helmvalues_ex3", says="its values set resources.limits.memory to 2 GB, with a unit (they set None)")
+def helmvalues_ex3_rolled_back(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+    _tracking(fake, *JO, ({}, "deployed", "Rollback to 1"))
+    _mlflow(fake, limit="1Gi")
+    return {}
+
+
+@half("helmvalues_ex3", says="tracking-mlflow runs 1 ready copies of its newest template, and no other")
+def helmvalues_ex3_still_starting(fake: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Answers:
+    _mlflow(fake, ready=0)
     return {}
