@@ -24,6 +24,7 @@ Examples:
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import time
 from collections.abc import Callable
@@ -147,35 +148,30 @@ def objects(text: str) -> list[str]:
     return [f"{doc['kind'].lower()}/{doc['metadata']['name']}" for doc in docs]
 
 
-def first_pod(selector: str, namespace: str, *, timeout: float = 60) -> str:
-    """The name of the first Pod that matches a label selector, once one exists.
+def live_pod(selector: str, namespace: str, *, oldest: bool = False, timeout: float = 60) -> str:
+    """The newest Pod of a label selector that is not being deleted (or the oldest), once one exists.
+
+    Starting a lab over deletes the old objects, and their Pods may linger a moment while they
+    stop: the symptom to wait for is the new Pod's.
 
     Raises:
-        KdsError: when no Pod matches within `timeout` seconds.
+        KdsError: when no such Pod appears within `timeout` seconds.
     """
-    deadline = time.monotonic() + timeout
-    args = [
-        "kubectl",
-        "get",
-        "pods",
-        "-l",
-        selector,
-        "-n",
-        namespace,
-        "-o",
-        "name",
-        "--sort-by=.metadata.creationTimestamp",
-    ]
+    deadline, pause = time.monotonic() + timeout, 0.5
+    args = ["kubectl", "get", "pods", "-l", selector, "-n", namespace, "-o", "json"]
     while True:
-        names = run(args, timeout=30).stdout.split()
-        if names:
-            return names[0].removeprefix("pod/")
+        pods = json.loads(run(args, timeout=30).stdout)["items"]
+        live = sorted((p for p in pods if not p["metadata"].get("deletionTimestamp")),
+                      key=lambda p: p["metadata"]["creationTimestamp"])  # fmt: skip
+        if live:
+            return live[0 if oldest else -1]["metadata"]["name"]
         if time.monotonic() > deadline:
             raise KdsError(
                 f"No Pod with the labels {selector} appeared in {namespace} within {timeout:g} s.",
                 fix=f"look at the owner's events: `kubectl get events -n {namespace}`",
             )
-        time.sleep(0.5)
+        time.sleep(pause)
+        pause = min(pause * 1.5, 5)
 
 
 def lab(name: str, *, namespace: str | None = None, timeout: float = 240) -> None:

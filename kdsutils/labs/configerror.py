@@ -14,9 +14,8 @@ from typing import Any
 
 from kdsutils._run import run
 from kdsutils.errors import KdsError
-from kdsutils.labs import Step, scenario
+from kdsutils.labs import Step, live_pod, scenario
 from kdsutils.labs._example import API, TEAM, churn_api, dump
-from kdsutils.labs.imagepull import live_pod
 from kdsutils.resources import wait
 
 #: The team's settings, as lesson 15 made them: the decision threshold product asked for.

@@ -6,7 +6,7 @@ from typing import Any
 
 from kdsutils._run import run
 from kdsutils.kube import require_course_context
-from kdsutils.labs import first_pod, scenario
+from kdsutils.labs import live_pod, scenario
 from kdsutils.labs._example import API, churn_api, dump, job
 from kdsutils.resources import wait
 
@@ -28,7 +28,7 @@ _MOUNT = [{"name": "models", "mountPath": "/models"}]
 def crash_looping(namespace: str) -> None:
     """Wait until the training has saved the model and the server's Pod is in CrashLoopBackOff."""
     wait("job", "train", for_="condition=Complete", namespace=namespace, timeout=180)
-    pod = first_pod(f"app={API}", namespace)
+    pod = live_pod(f"app={API}", namespace, oldest=True)
     wait("pod", pod, for_="jsonpath={.status.containerStatuses[0].state.waiting.reason}=CrashLoopBackOff",
          namespace=namespace, timeout=180)  # fmt: skip
 
@@ -90,7 +90,7 @@ def run_by_hand(namespace: str) -> None:
 
 def scoring_crash_looping(namespace: str) -> None:
     """Wait until the run by hand has crashed twice and waits in CrashLoopBackOff."""
-    pod = first_pod(f"job-name={SCORING_TEST}", namespace)
+    pod = live_pod(f"job-name={SCORING_TEST}", namespace, oldest=True)
     wait("pod", pod, for_="jsonpath={.status.containerStatuses[0].restartCount}=2", namespace=namespace,
          timeout=180)  # fmt: skip
     wait("pod", pod, for_="jsonpath={.status.containerStatuses[0].state.waiting.reason}=CrashLoopBackOff",

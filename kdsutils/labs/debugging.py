@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kdsutils.labs import first_pod, scenario
+from kdsutils.labs import live_pod, scenario
 from kdsutils.labs._example import churn_api, dump, job
 from kdsutils.resources import wait
 
@@ -13,7 +13,8 @@ MISSING_MODEL = "/models/churn-2026-11.joblib"
 
 
 def _serving(namespace: str) -> None:
-    wait("pod", first_pod("app=mystery", namespace), for_="condition=Ready", namespace=namespace, timeout=180)
+    pod = live_pod("app=mystery", namespace, oldest=True)
+    wait("pod", pod, for_="condition=Ready", namespace=namespace, timeout=180)
 
 
 @scenario(

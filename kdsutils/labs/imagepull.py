@@ -10,12 +10,7 @@ Never`` (``imagepull-never``).
 
 from __future__ import annotations
 
-import json
-import time
-
-from kdsutils._run import run
-from kdsutils.errors import KdsError
-from kdsutils.labs import Step, scenario
+from kdsutils.labs import Step, live_pod, scenario
 from kdsutils.labs._example import API, churn_api, dump, job
 from kdsutils.manifests import PYTHON_DS_IMAGE
 from kdsutils.resources import wait
@@ -42,31 +37,6 @@ def typo(image: str) -> str:
 
 #: The image the churn API was rolled out with in ``imagepull``.
 TYPO_IMAGE = typo(PYTHON_DS_IMAGE)
-
-
-def live_pod(selector: str, namespace: str, *, timeout: float = 60) -> str:
-    """The newest Pod of a label selector that is not being deleted, once one exists.
-
-    Starting a lab over deletes the old objects, and their Pods linger a moment while they
-    stop: the symptom to wait for is the new Pod's.
-
-    Raises:
-        KdsError: when no such Pod appears within `timeout` seconds.
-    """
-    deadline, pause = time.monotonic() + timeout, 0.5
-    args = ["kubectl", "get", "pods", "-l", selector, "-n", namespace, "-o", "json"]
-    while True:
-        pods = json.loads(run(args, timeout=30).stdout)["items"]
-        live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
-        if live:
-            return max(live, key=lambda p: p["metadata"]["creationTimestamp"])["metadata"]["name"]
-        if time.monotonic() > deadline:
-            raise KdsError(
-                f"No Pod with the labels {selector} appeared in {namespace} within {timeout:g} s.",
-                fix=f"look at the owner's events: `kubectl get events -n {namespace}`",
-            )
-        time.sleep(pause)
-        pause = min(pause * 1.5, 5)
 
 
 def _waiting(selector: str, reason: str) -> Step:

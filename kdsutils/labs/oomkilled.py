@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kdsutils.labs import first_pod, scenario
+from kdsutils.labs import live_pod, scenario
 from kdsutils.labs._example import API, churn_api, dump, job
 from kdsutils.resources import wait
 
@@ -51,7 +51,7 @@ def oomkilled() -> str:
 
 def restarting(namespace: str) -> None:
     """Wait until the server's Pod has been killed twice and waits in CrashLoopBackOff."""
-    pod = first_pod(f"app={API}", namespace)
+    pod = live_pod(f"app={API}", namespace, oldest=True)
     wait("pod", pod, for_="jsonpath={.status.containerStatuses[0].restartCount}=2", namespace=namespace,
          timeout=240)  # fmt: skip
     wait("pod", pod, for_="jsonpath={.status.containerStatuses[0].state.waiting.reason}=CrashLoopBackOff",

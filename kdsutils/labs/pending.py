@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 
-from kdsutils.labs import Step, first_pod, scenario
+from kdsutils.labs import Step, live_pod, scenario
 from kdsutils.labs._example import API, RESOURCES, churn_api, dump, job
 from kdsutils.resources import wait
 
@@ -28,7 +28,7 @@ def _unscheduled(selector: str) -> Step:
     """A settle step: wait until the first Pod of `selector` has been refused by the scheduler."""
 
     def settle(namespace: str) -> None:
-        pod = first_pod(selector, namespace)
+        pod = live_pod(selector, namespace, oldest=True)
         wait("pod", pod, for_="condition=PodScheduled=False", namespace=namespace, timeout=120)
 
     return settle

@@ -6,7 +6,7 @@ import time
 
 from kdsutils._run import run
 from kdsutils.errors import KdsError
-from kdsutils.labs import scenario
+from kdsutils.labs import live_pod, scenario
 from kdsutils.labs._example import API, churn_api, probe
 from kdsutils.resources import wait
 
@@ -42,7 +42,7 @@ def _unhealthy(namespace: str, pod: str, says: str, *, count: int, timeout: floa
 
 def never_ready(namespace: str) -> None:
     """Wait until the server runs and its readiness probe has been answered 404 twice."""
-    pod = _current_pod(namespace)
+    pod = live_pod(f"app={API}", namespace)
     wait("pod", pod, for_="jsonpath={.status.containerStatuses[0].started}=true", namespace=namespace, timeout=120)
     _unhealthy(namespace, pod, "Readiness probe failed: HTTP probe failed with statuscode: 404", count=2,
                timeout=120)  # fmt: skip
@@ -62,27 +62,9 @@ def probes() -> str:
     return churn_api(container_fields={"readinessProbe": probe(WRONG_PATH, periodSeconds=2)})
 
 
-def _current_pod(namespace: str, *, timeout: float = 60) -> str:
-    """The server's Pod that is not on its way out (a Pod of an earlier start may still be stopping)."""
-    deadline = time.monotonic() + timeout
-    args = ["kubectl", "get", "pods", "-n", namespace, "-l", f"app={API}", "-o",
-            "jsonpath={range .items[*]}{.metadata.name}{' '}{.metadata.deletionTimestamp}{'\\n'}{end}"]  # fmt: skip
-    while True:
-        rows = [line.split() for line in run(args, timeout=30).stdout.splitlines() if line.strip()]
-        names = [row[0] for row in rows if len(row) == 1]  # no deletionTimestamp
-        if names:
-            return names[-1]
-        if time.monotonic() > deadline:
-            raise KdsError(
-                f"No Pod of {API} appeared in {namespace} within {timeout:g} s.",
-                fix=f"look at the Deployment's events: `kubectl describe deployment {API} -n {namespace}`",
-            )
-        time.sleep(0.5)
-
-
 def restarting(namespace: str) -> None:
     """Wait until the liveness probe has restarted the server twice."""
-    wait("pod", _current_pod(namespace), for_="jsonpath={.status.containerStatuses[0].restartCount}=2",
+    wait("pod", live_pod(f"app={API}", namespace), for_="jsonpath={.status.containerStatuses[0].restartCount}=2",
          namespace=namespace, timeout=300)  # fmt: skip
 
 

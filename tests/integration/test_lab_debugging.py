@@ -5,7 +5,7 @@ from __future__ import annotations
 from kdsutils import kube
 from kdsutils.checks import check
 from kdsutils.diagnosis import diagnose
-from kdsutils.labs import first_pod, lab
+from kdsutils.labs import lab, live_pod
 from kdsutils.labs.debugging import MISSING_MODEL, MYSTERY_PORT
 from kdsutils.manifests import BUSYBOX_IMAGE
 from kdsutils.resources import kubectl, logs, wait
@@ -17,7 +17,7 @@ def test_the_mystery_port_is_found_from_inside_and_the_service_pointed_at_it(ns:
     before = check("debugging_ex1", port=MYSTERY_PORT)
     assert not before.passed and "ephemeral container" in str(before)
     assert str(MYSTERY_PORT) in str(diagnose("service/mystery")), "diagnose names the port that listens"
-    pod = first_pod("app=mystery", ns)
+    pod = live_pod("app=mystery", ns, oldest=True)
     kubectl("debug", pod, "-c", "debugger", f"--image={BUSYBOX_IMAGE}", "--target=mystery", "--", "netstat", "-tln")
     wait("pod", pod, for_="jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.reason}=Completed")
     assert f":{MYSTERY_PORT} " in logs(pod, container="debugger")
