@@ -196,7 +196,7 @@ def upgraded_with_a_number(namespace: str) -> None:
     Raises:
         KdsError: when the upgrade goes through (then the lab would show nothing).
     """
-    load_image(TRACKER_CHART, progress=lambda _: None)
+    load_image(TRACKER_CHART)
     _helm("uninstall", TRACKING, "--ignore-not-found", "--wait", namespace=namespace)
     chart = [TRACKER_CHART, "--repo", URL, "--version", TRACKER_VERSION]
     _helm("install", TRACKING, *chart, namespace=namespace)

@@ -73,3 +73,34 @@ def test_templates_that_read_values_indirectly_are_not_second_guessed() -> None:
 def test_values_of_a_subchart_are_left_to_the_subchart() -> None:
     record = _record({"redis": {"auth": False}}, "{{ .Values.image }}", {}, dependencies=[{"name": "redis"}])
     assert _ignored_values(record) == []
+
+
+#: What Helm 4.3 recorded for lab 38's refused upgrade (helm history, revision 2), on the live cluster.
+REFUSED = (
+    'Upgrade "tracking" failed: server-side apply failed for object lesson-helmvalues-ex/tracking-mlflow apps/v1, '
+    'Kind=Deployment: Deployment.apps "tracking-mlflow" is invalid: spec.template.spec.containers[0].resources.'
+    'requests: Invalid value: "512Mi": must be less than or equal to memory limit of 2048'
+)
+
+
+def _failed(config: dict) -> Snapshot:
+    record = {"name": "tracking", "version": 2, "info": {"status": "failed", "description": REFUSED},
+              "config": config}  # fmt: skip
+    release = {"name": "tracking", "version": 2, "info": {"status": "failed", "description": REFUSED}}
+    return Snapshot(kind="release", name="tracking", namespace="ml", obj={**release, "history": [record]})
+
+
+def test_a_memory_without_its_unit_is_named_as_bytes_with_the_unit_to_write() -> None:
+    d = explain(_failed({"resources": {"limits": {"memory": 2048}}}))
+    (f,) = d.findings
+    assert f.problem == (
+        "the Helm release failed (revision 2): `resources.limits.memory: 2048` has no unit, so Kubernetes reads "
+        "2048 bytes"
+    )
+    assert "must be less than or equal to memory limit of 2048" in f.evidence
+    assert "`2048Mi` for 2048 MiB" in f.fix and "helm upgrade tracking" in f.fix
+
+
+def test_a_failed_release_with_units_everywhere_gets_the_general_advice() -> None:
+    (f,) = explain(_failed({"resources": {"limits": {"memory": "2Gi", "cpu": 2}}})).findings
+    assert f.problem == "the Helm release failed (revision 2)" and "helm get manifest tracking" in f.fix
