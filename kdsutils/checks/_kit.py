@@ -520,6 +520,19 @@ def rollout(deploy: client.V1Deployment) -> tuple[bool, str]:
     return done, f"{counts[1]} of {wanted} updated, {counts[2]} ready"
 
 
+def ready_endpoints(service: str) -> int:
+    """Return how many ready Pods the EndpointSlices of the exercise's Service `service` list."""
+    slices = discovery().list_namespaced_endpoint_slice(
+        effective_namespace(), label_selector=f"kubernetes.io/service-name={service}", _request_timeout=TIMEOUT
+    )
+    return sum(
+        1
+        for piece in slices.items
+        for endpoint in piece.endpoints or []
+        if endpoint.conditions is None or endpoint.conditions.ready is not False
+    )
+
+
 def pod_ready(pod: client.V1Pod) -> bool:
     """Whether a Pod is ready for its work: its Ready condition is True and it is not being deleted."""
     if pod.metadata.deletion_timestamp is not None:

@@ -16,7 +16,17 @@ from typing import Any
 from kubernetes import client
 
 from kdsutils import kube
-from kdsutils.checks._kit import TIMEOUT, Item, apps, checker, core, discovery, item, read_or_none, rollout
+from kdsutils.checks._kit import (
+    TIMEOUT,
+    Item,
+    apps,
+    checker,
+    core,
+    item,
+    read_or_none,
+    ready_endpoints,
+    rollout,
+)
 from kdsutils.checks.storage import mount_path
 from kdsutils.cluster import NODE
 from kdsutils.errors import KdsError
@@ -109,19 +119,6 @@ def context_names(kubeconfig: Mapping[str, Any]) -> list[str]:
     return [entry["name"] for entry in entries if isinstance(entry, dict) and entry.get("name")]
 
 
-def _ready_endpoints(service: str) -> int:
-    """Return how many ready Pods the Service's EndpointSlices list."""
-    slices = discovery().list_namespaced_endpoint_slice(
-        effective_namespace(), label_selector=f"kubernetes.io/service-name={service}", _request_timeout=TIMEOUT
-    )
-    return sum(
-        1
-        for piece in slices.items
-        for endpoint in piece.endpoints or []
-        if endpoint.conditions is None or endpoint.conditions.ready is not False
-    )
-
-
 def _course_contexts() -> list[str]:
     """The contexts the helpers accept: the two local backends and any registered workshop."""
     return [*kube.COURSE_CONTEXTS, *kube.workshop_contexts()]
@@ -168,7 +165,7 @@ def cloud_ex1(node_port: object = None) -> Iterator[Item]:
     selector, labels = svc.spec.selector or {}, deploy.spec.template.metadata.labels or {}
     shown = ", ".join(f"{k}={v}" for k, v in selector.items()) or "nothing"
     yield item(selects(selector, labels), f"its selector picks the Pods of {API}", f"it selects {shown}")
-    endpoints = _ready_endpoints(PUBLIC)
+    endpoints = ready_endpoints(PUBLIC)
     yield item(endpoints >= 1, "it has ready endpoints, the churn API's Pods", "it has none")
     address = load_balancer_address(svc)
     yield item(

@@ -22,9 +22,9 @@ from kdsutils.checks._kit import (
     apps,
     checker,
     core,
-    discovery,
     item,
     read_or_none,
+    ready_endpoints,
 )
 from kdsutils.kube import effective_namespace
 from kdsutils.labs.unreachable import TYPO, WRONG_PORT
@@ -74,19 +74,6 @@ def health(service: str = API, port: int = PORT) -> tuple[bool, str]:
     return answered, "it answered" if answered else f"it answered {body[:80]!r}"
 
 
-def _ready_endpoints(service: str) -> int:
-    """How many ready endpoints the Service's EndpointSlices list."""
-    slices = discovery().list_namespaced_endpoint_slice(
-        effective_namespace(), label_selector=f"kubernetes.io/service-name={service}", _request_timeout=TIMEOUT
-    )
-    return sum(
-        1
-        for piece in slices.items
-        for endpoint in piece.endpoints or []
-        if endpoint.conditions is None or endpoint.conditions.ready is not False
-    )
-
-
 def _selects(svc: client.V1Service, deploy: client.V1Deployment) -> Item:
     """The item "its selector picks the Pods of churn-api" (pure)."""
     selector = svc.spec.selector or {}
@@ -117,7 +104,7 @@ def _service_items(as_left: Callable[[client.V1Service, client.V1Deployment], bo
     ports = sorted(p.port for p in svc.spec.ports or [])
     yield item(PORT in ports, f"it still listens on port {PORT}, where the dashboard calls it", f"its ports: {ports}")
     yield _selects(svc, deploy)
-    ready = _ready_endpoints(API)
+    ready = ready_endpoints(API)
     yield item(ready >= 1, "it has a ready endpoint", "it has none")
     yield item(answered, answers, seen)
 
