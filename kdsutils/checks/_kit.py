@@ -533,6 +533,40 @@ def ready_endpoints(service: str) -> int:
     )
 
 
+def latest_run(name: str) -> client.V1Pod | None:
+    """Return the Pod named `name`, else the newest Pod of the Job named `name` (a succeeded one first), or None."""
+    pod = read_or_none(core().read_namespaced_pod, name)
+    if pod is not None:
+        return pod
+
+    def order(pod: client.V1Pod) -> tuple[bool, float]:
+        created = pod.metadata.creation_timestamp
+        return pod.status.phase == "Succeeded", created.timestamp() if created else 0.0
+
+    pods = job_pods(name)
+    return max(pods, key=order) if pods else None
+
+
+def service_call(service: str, port: int, path: str, body: dict[str, Any] | None = None) -> str:
+    """POST `body` (or GET) a path of a Service of the exercise's namespace through the API server's proxy.
+
+    The check reaches the Service as a Pod beside it would, without a port-forward.
+
+    Returns:
+        The text of the answer.
+
+    Raises:
+        ApiException: with the API server's or the Service's refusal, as the client raises it.
+    """
+    proxied = f"/api/v1/namespaces/{effective_namespace()}/services/{service}:{port}/proxy/{path}"
+    response = api_client().call_api(
+        proxied, "POST" if body is not None else "GET", body=body, auth_settings=["BearerToken"],
+        header_params={"Content-Type": "application/json", "Accept": "application/json"},
+        _preload_content=False, _request_timeout=TIMEOUT,
+    )  # fmt: skip
+    return response.data.decode("utf-8", errors="replace")
+
+
 def pod_ready(pod: client.V1Pod) -> bool:
     """Whether a Pod is ready for its work: its Ready condition is True and it is not being deleted."""
     if pod.metadata.deletion_timestamp is not None:

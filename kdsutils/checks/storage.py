@@ -17,7 +17,7 @@ from kdsutils.checks._kit import (
     core,
     finished,
     item,
-    job_pods,
+    latest_run,
     pod_log,
     read_or_none,
 )
@@ -118,24 +118,9 @@ def _claim_items(name: str) -> Iterator[Item]:
     yield False, f"the claim {name} is Bound (it is {phase}: {why}; `kubectl describe pvc {name}` says why it waits)"
 
 
-def _one_run(name: str) -> client.V1Pod | None:
-    """Return the Pod named `name`, else the latest Pod of the Job named `name` (a succeeded one first), or None."""
-    pod = read_or_none(core().read_namespaced_pod, name)
-    if pod is not None:
-        return pod
-    pods = job_pods(name)
-
-    def order(pod: client.V1Pod) -> tuple[bool, float]:
-        created = pod.metadata.creation_timestamp
-        return pod.status.phase == "Succeeded", created.timestamp() if created else 0.0
-
-    pods.sort(key=order)
-    return pods[-1] if pods else None
-
-
 def _run_items(name: str, claim: str, runs: dict[str, tuple[client.V1Pod, str]]) -> Iterator[Item]:
     """Say whether a Pod (or Job) `name` mounts `claim` and ran to completion; if so, put it and the path in `runs`."""
-    pod = _one_run(name)
+    pod = latest_run(name)
     yield pod is not None, f"there is a Pod (or a Job) named {name}"
     if pod is None:
         return

@@ -15,39 +15,33 @@ from typing import Any
 
 from kubernetes.client import ApiException
 
-from kdsutils.checks._kit import TIMEOUT, Item, batch, checker, item, read_or_none
-from kdsutils.kube import api_client, effective_namespace
+from kdsutils.checks._kit import Item, batch, checker, item, read_or_none, service_call
 
 SERVICE, PORT = "tracking-mlflow", 5000
 EXPERIMENT = "churn-ex"
 SWEEP = (0.03, 0.3, 3.0)
 
 
-def _mlflow(path: str, body: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def mlflow_api(path: str, body: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """Call MLflow's REST API through the API server; None when MLflow does not answer."""
-    proxied = f"/api/v1/namespaces/{effective_namespace()}/services/{SERVICE}:{PORT}/proxy/api/2.0/mlflow/{path}"
     try:
-        response = api_client().call_api(
-            proxied, "POST" if body is not None else "GET", body=body, auth_settings=["BearerToken"],
-            header_params={"Content-Type": "application/json", "Accept": "application/json"},
-            _preload_content=False, _request_timeout=TIMEOUT,
-        )  # fmt: skip
+        text = service_call(SERVICE, PORT, f"api/2.0/mlflow/{path}", body)
     except ApiException as exc:
         # MLflow's own "no such experiment" is an answer; the API server's 404 (no such Service) is not.
         text = exc.body.decode(errors="replace") if isinstance(exc.body, bytes) else str(exc.body or "")
         return {} if "RESOURCE_DOES_NOT_EXIST" in text else None
-    return json.loads(response.data or b"{}")
+    return json.loads(text or "{}")
 
 
-def _runs(experiment: str) -> tuple[Item, list[dict[str, Any]]]:
+def experiment_runs(experiment: str) -> tuple[Item, list[dict[str, Any]]]:
     """The item "MLflow has the experiment", and its runs (params, metrics and tags as dicts)."""
-    found = _mlflow(f"experiments/get-by-name?experiment_name={experiment}")
+    found = mlflow_api(f"experiments/get-by-name?experiment_name={experiment}")
     if found is None:
         return (False, f"MLflow answers as the Service {SERVICE} (run the cell that installs the release "
                        "tracking)"), []  # fmt: skip
     if not found.get("experiment"):
         return (False, f"MLflow has an experiment named {experiment}"), []
-    searched = _mlflow("runs/search", {"experiment_ids": [found["experiment"]["experiment_id"]], "max_results": 200})
+    searched = mlflow_api("runs/search", {"experiment_ids": [found["experiment"]["experiment_id"]], "max_results": 200})
     runs = []
     for run in (searched or {}).get("runs", []):
         data = run.get("data", {})
@@ -88,7 +82,7 @@ def tracking_ex1() -> Iterator[Item]:
         >>> check("tracking_ex1")  # doctest: +SKIP
         ✔ Well done: tracking_ex1 passes.
     """
-    there, runs = _runs(EXPERIMENT)
+    there, runs = experiment_runs(EXPERIMENT)
     yield there
     if not there[0]:
         return
@@ -117,7 +111,7 @@ def tracking_ex2() -> Iterator[Item]:
         >>> check("tracking_ex2")  # doctest: +SKIP
         ✔ Well done: tracking_ex2 passes.
     """
-    there, runs = _runs(EXPERIMENT)
+    there, runs = experiment_runs(EXPERIMENT)
     yield there
     scored = [r for r in runs if "auc" in r["metrics"]]
     if not there[0] or not scored:
@@ -155,7 +149,7 @@ def tracking_ex3() -> Iterator[Item]:
         return
     done = any(c.type == "Complete" and c.status == "True" for c in job.status.conditions or [])
     yield item(done, "the Job nightly-train completed", "it has not: its logs say why")
-    there, runs = _runs(EXPERIMENT)
+    there, runs = experiment_runs(EXPERIMENT)
     yield there
     if there[0]:
         nightly = [r for r in runs if r["name"] == "nightly" and r["status"] == "FINISHED"]

@@ -1,6 +1,6 @@
 """Check cases of the exercises on experiment tracking (see check_cases.py).
 
-MLflow's answers are faked at `tracking._mlflow`, the one place the checks call it.
+MLflow's answers are faked at `tracking.mlflow_api`, the one place the checks call it.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ SWEEP = [_run("c=0.03", 0.03, 0.788), _run("c=0.3", 0.3, 0.789), _run("c=3", 3.0
 
 def _mlflow(monkeypatch: pytest.MonkeyPatch, runs: list[dict]) -> FakeMlflow:
     fake = FakeMlflow(runs)
-    monkeypatch.setattr(tracking, "_mlflow", fake)
+    monkeypatch.setattr(tracking, "mlflow_api", fake)
     return fake
 
 
