@@ -13,7 +13,7 @@ NOTEBOOKS := $(wildcard lessons/*.ipynb exercises/*.ipynb solutions/*.ipynb)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab test venv engine up down lint unit cluster-tests nbval book browser notebooks bench clean
+.PHONY: lab test venv engine up down lint unit cluster-tests nbval learner-sweep book browser notebooks bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -59,6 +59,12 @@ cluster-tests: venv
 NBVAL_RUNS ?= 3
 nbval: venv
 	@if [ -n "$(NOTEBOOKS)" ]; then $(PY) -m tests.nbval_parallel --runs $(NBVAL_RUNS) $(NOTEBOOKS); fi
+
+## learner-sweep: execute every lesson a workshop learner may do, as two learners of one class
+# (tests/learner_sweep.py; outputs are not compared). LEARNER_NOTEBOOKS picks the notebooks.
+LEARNER_NOTEBOOKS ?= $(wildcard lessons/*.ipynb)
+learner-sweep: venv
+	$(PY) -m tests.learner_sweep --learners 2 $(LEARNER_NOTEBOOKS)
 
 ## notebooks: execute every notebook against the cluster and store the real outputs
 notebooks: venv

@@ -6,7 +6,12 @@
     kds reset                         delete every lesson and exercise namespace, and the charts
                                       you published to the app store (keeps the cluster)
     kds doctor                        is this machine ready? (exit code 1 on any failure)
-    kds workshop add-learner NAME     a namespace, account and kubeconfig on a shared cluster
+    kds workshop create NAME... | --count N | --names FILE
+                                      a class on a shared cluster: a namespace, an account, a
+                                      quota and a kubeconfig for each learner (idempotent)
+    kds workshop status | reset | delete
+                                      each learner's Pods and activity | empty every learner's
+                                      namespace | remove the class
     kds workshop join FILE            (on the learner's laptop) use that kubeconfig
     kds workshop preflight            doctor plus the workshop's offline checks
     kds bundle OUT.tar                an offline bundle: the repository and the image archives
@@ -249,17 +254,35 @@ def _cmd_doctor(args: argparse.Namespace, *, preflight: bool = False) -> int:
 # ---------------------------------------------------------------- workshop and bundle
 
 
-def _cmd_add_learner(args: argparse.Namespace) -> int:
-    """Create a learner's namespace, account and quota; write their kubeconfig."""
-    workshop.add_learner(
-        args.name,
-        context=args.context,
-        output=args.output,
-        duration=args.duration,
-        cpu=args.cpu,
-        memory=args.memory,
-        progress=_progress,
-    )
+def _cmd_workshop_create(args: argparse.Namespace) -> int:
+    """Create a class: a namespace, account, quota and kubeconfig per learner."""
+    names = list(args.names)
+    if args.names_file:
+        path = Path(args.names_file)
+        if not path.is_file():
+            raise KdsError(f"There is no file {path}.", fix="give a text file with one learner name per line")
+        names += path.read_text().splitlines()
+    workshop.create(names, count=args.count, context=args.context, output=args.output, duration=args.duration,
+                    pods=args.pods, cpu=args.cpu, memory=args.memory, progress=_progress)  # fmt: skip
+    return 0
+
+
+def _cmd_workshop_status(args: argparse.Namespace) -> int:
+    """Show each learner's Pods, quota use and last activity."""
+    rows = workshop.status(context=args.context)
+    print(workshop.render_status(rows) if rows else "no learners on this cluster (`kds workshop create` makes a class)")
+    return 0
+
+
+def _cmd_workshop_reset(args: argparse.Namespace) -> int:
+    """Empty every learner's namespace."""
+    workshop.reset(context=args.context, progress=_progress)
+    return 0
+
+
+def _cmd_workshop_delete(args: argparse.Namespace) -> int:
+    """Remove the class."""
+    workshop.delete(args.names, context=args.context, progress=_progress)
     return 0
 
 
@@ -322,14 +345,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     workshop_cmd = sub.add_parser("workshop", help="run a workshop on a shared cluster")
     wsub = workshop_cmd.add_subparsers(dest="workshop_command", required=True, metavar="COMMAND")
-    add = wsub.add_parser("add-learner", help="namespace, account, quota and kubeconfig for one learner")
-    add.add_argument("name", help="the learner's name: lowercase letters, digits, '-'")
-    add.add_argument("--context", help="the shared cluster's admin context (default: the current course context)")
-    add.add_argument("--output", help="the kubeconfig file to write (default: learner-NAME.kubeconfig)")
-    add.add_argument("--duration", default="48h", help="how long the token is valid (default: 48h)")
-    add.add_argument("--cpu", default="2", help="CPU requests quota (default: 2)")
-    add.add_argument("--memory", default="4Gi", help="memory requests quota (default: 4Gi)")
-    add.set_defaults(func=_cmd_add_learner)
+    admin_help = "the shared cluster's admin context (default: the current course context)"
+    create = wsub.add_parser("create", help="a class: namespace, account, quota and kubeconfig for each learner")
+    create.add_argument("names", nargs="*", help="the learners' names: lowercase letters, digits, '-'")
+    create.add_argument("--count", type=int, default=0, help="or this many learners, named 01, 02, ...")
+    create.add_argument("--names", dest="names_file", metavar="FILE", help="or the names in FILE, one per line")
+    create.add_argument("--context", help=admin_help)
+    create.add_argument("--output", default=".", help="the folder for the kubeconfig files (default: here)")
+    create.add_argument("--duration", default="48h", help="how long the tokens are valid (default: 48h)")
+    create.add_argument("--pods", type=int, default=20, help="the most Pods per learner (default: 20)")
+    create.add_argument("--cpu", help="a quota on each learner's CPU requests, e.g. 2 (default: none)")
+    create.add_argument("--memory", help="a quota on each learner's memory requests, e.g. 4Gi (default: none; "
+                        "with one, lesson 17's oversized Pod is refused instead of Pending)")  # fmt: skip
+    create.set_defaults(func=_cmd_workshop_create)
+    for verb, func, text in (("status", _cmd_workshop_status, "each learner's Pods, quota use, last activity"),
+                             ("reset", _cmd_workshop_reset, "empty every learner's namespace; keep the accounts"),
+                             ("delete", _cmd_workshop_delete, "remove the class, and nothing else")):  # fmt: skip
+        verb_cmd = wsub.add_parser(verb, help=text)
+        verb_cmd.add_argument("--context", help=admin_help)
+        verb_cmd.set_defaults(func=func)
+    wsub.choices["delete"].add_argument("names", nargs="*", help="only these learners (default: the whole class)")
     join_cmd = wsub.add_parser("join", help="(learner) add the kubeconfig the instructor gave you")
     join_cmd.add_argument("file", help="the learner-NAME.kubeconfig file")
     join_cmd.set_defaults(func=_cmd_join)

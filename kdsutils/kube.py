@@ -6,7 +6,7 @@ course cluster: `kind-kds`, `kds-local`, or a workshop context that kds register
 
 This module is also the one place that reads and writes kubeconfig files. `kds up` (local
 engine) and `kds workshop join` add a context with `add_to_kubeconfig`, `kds delete` takes it
-out with `remove_from_kubeconfig`, and `kds workshop add-learner` writes a learner's file with
+out with `remove_from_kubeconfig`, and `kds workshop create` writes each learner's file with
 `write_kubeconfig`. A write is atomic and leaves the file readable by its owner only (mode
 0600); a file that is not valid YAML is refused with `KubeconfigInvalid` and left as it is.
 """
@@ -415,7 +415,7 @@ def workshop_namespace() -> str | None:
     if namespace is None:
         raise ContextRefused(
             f"The workshop context '{context}' names no namespace to work in.",
-            fix="ask the instructor for your learner kubeconfig (`kds workshop add-learner` writes one) "
+            fix="ask the instructor for your learner kubeconfig (`kds workshop create` writes one) "
             "and run `kds workshop join <file>`",
         )
     return namespace

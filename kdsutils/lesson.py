@@ -9,13 +9,12 @@ from urllib3.exceptions import HTTPError
 
 from kdsutils import kube
 from kdsutils._run import run
-from kdsutils.errors import ClusterNotReady
+from kdsutils.errors import ClusterNotReady, KdsError
 from kdsutils.manifests import namespace as namespace_manifest
 from kdsutils.resources import apply, delete, installed_releases, quietly, wait
+from kdsutils.workshop import NEEDS_OWN_CLUSTER, empty_namespace
 
 LESSON_LABEL = "kds.course/lesson"
-#: What a lesson may leave in a shared workshop namespace, removed between lessons.
-LESSON_KINDS = "all,configmaps,secrets,persistentvolumeclaims"
 
 
 def require_cluster() -> str:
@@ -43,23 +42,6 @@ def require_cluster() -> str:
             fix="run `kds up` to start it (`kds status` says what runs)",
         ) from None
     return context
-
-
-def empty_namespace(namespace: str, *, wait: bool, timeout: float = 180) -> None:
-    """Delete what lessons create in a namespace that stays (a workshop learner's own).
-
-    Args:
-        namespace: The namespace to empty.
-        wait: Wait until the objects are gone.
-        timeout: Seconds to wait.
-
-    Examples:
-        >>> empty_namespace("learner-ada", wait=True)  # doctest: +SKIP
-    """
-    context = kube.require_course_context()
-    run(["kubectl", "--context", context, "delete", LESSON_KINDS, "--all", "-n", namespace,
-         "--grace-period=1", f"--wait={str(wait).lower()}", f"--timeout={int(timeout)}s"],
-        timeout=timeout + 30, fix="check that the cluster answers (`kds status`) and try again")
 
 
 @dataclass(frozen=True)
@@ -116,7 +98,8 @@ def lesson(name: str, *, timeout: float = 180) -> Lesson:
     namespace becomes the default of every helper in this Python process.
 
     On a workshop cluster (a context `kds workshop join` registered) learners cannot create
-    namespaces: the lesson runs in the learner's own namespace, emptied first.
+    namespaces: the lesson runs in the learner's own namespace, emptied first. A lesson that
+    a learner cannot do (`workshop.NEEDS_OWN_CLUSTER`) stops here and says why.
 
     Args:
         name: The lesson's short name, such as ``"pods"`` or ``"11"``.
@@ -128,6 +111,7 @@ def lesson(name: str, *, timeout: float = 180) -> Lesson:
     Raises:
         ClusterNotReady: when the cluster is not running (fix: `kds up`).
         ContextRefused: when the current context is not a course cluster.
+        KdsError: when the lesson needs a cluster of your own and this is a workshop's shared one.
 
     Examples:
         >>> les = lesson("pods")  # doctest: +SKIP
@@ -137,6 +121,14 @@ def lesson(name: str, *, timeout: float = 180) -> Lesson:
     require_cluster()
     shared = kube.workshop_namespace()
     if shared:
+        why = NEEDS_OWN_CLUSTER.get(name.removesuffix("-ex"))
+        if why:
+            raise KdsError(
+                f"This lesson needs a cluster of your own, and {kube.current_context()!r} is a workshop's "
+                f"shared cluster: {why}.",
+                fix="follow it on the instructor's screen, or run it on your own course cluster "
+                "(`kds up`, then `kubectl config use-context` to its context)",
+            )
         empty_namespace(shared, wait=True, timeout=timeout)
         kube.set_default_namespace(shared)
         return Lesson(name=name, namespace=shared, shared=True)

@@ -20,12 +20,14 @@ from nbclient import NotebookClient
 REPO = Path(__file__).resolve().parents[1]
 
 
-def execute(path: Path, timeout: int = 600) -> float:
+def execute(path: Path, timeout: int = 600, *, store: bool = True) -> float:
+    """Run a notebook in its folder; store its outputs in place unless `store` is False; return seconds."""
     nb = nbformat.read(path, as_version=4)
     start = time.monotonic()
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    nbformat.write(nb, path)
+    if store:
+        nbformat.write(nb, path)
     return time.monotonic() - start
 
 

@@ -13,7 +13,7 @@ import time
 from kdsutils import appstore
 from kdsutils._run import run
 
-PREFIXES = ("lesson-", "smoke-", "kds-test-", "learner-kt-")
+PREFIXES = ("lesson-", "smoke-", "kds-test-", "learner-")
 
 
 def leftovers(prefixes: tuple[str, ...] = PREFIXES) -> dict[str, str]:
