@@ -26,7 +26,7 @@ from kdsutils.cluster import CONTEXTS, NODE, Progress, kind
 from kdsutils.cluster.kind import CLUSTER
 from kdsutils.errors import CommandError, KdsError
 from kdsutils.images import course_image, course_images, dockerfile_bases
-from kdsutils.kube import require_course_context
+from kdsutils.kube import require_course_context, workshop_contexts
 from kdsutils.versions import build_lock, cache_dir, cached_binary
 
 _PATH = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
@@ -278,6 +278,10 @@ def load_image(name: str, *, progress: Progress = print) -> str:
     Raises:
         KdsError: no such course image (the names there are listed).
         ContextRefused: when the current context is not a course cluster.
+        BuildError: on a workshop's shared cluster, when the instructor has not loaded the image.
+
+    On a workshop's shared cluster a learner may not load images: the call only checks that
+    the node has it (`kds workshop create --image NAME` loads it).
 
     Examples:
         >>> load_image("mlflow")  # doctest: +SKIP
@@ -285,7 +289,18 @@ def load_image(name: str, *, progress: Progress = print) -> str:
         'kds.invalid/mlflow:3.17.2'
     """
     image = course_image(name)
-    backend = _backend_of(require_course_context())
+    context = require_course_context()
+    if context in workshop_contexts():  # a learner of a shared cluster: the instructor loads images
+        names = run(["kubectl", "get", "node", "-o", "jsonpath={.items[*].status.images[*].names}"],
+                    timeout=60).stdout  # fmt: skip
+        if f'"{image.ref}"' not in names:
+            raise BuildError(
+                f"{image.ref} is not on the shared cluster, and a learner may not load images into it.",
+                fix=f"ask your instructor to load it: `kds workshop create ... --image {name}` on their admin context",
+            )
+        print(f"{image.ref} is on the shared cluster (loaded by your instructor)")
+        return image.ref
+    backend = _backend_of(context)
     if backend == "local":
         from kdsutils.cluster import local
 

@@ -263,7 +263,8 @@ def _cmd_workshop_create(args: argparse.Namespace) -> int:
             raise KdsError(f"There is no file {path}.", fix="give a text file with one learner name per line")
         names += path.read_text().splitlines()
     workshop.create(names, count=args.count, context=args.context, output=args.output, duration=args.duration,
-                    pods=args.pods, cpu=args.cpu, memory=args.memory, progress=_progress)  # fmt: skip
+                    pods=args.pods, cpu=args.cpu, memory=args.memory, images=args.image,
+                    progress=_progress)  # fmt: skip
     return 0
 
 
@@ -276,7 +277,7 @@ def _cmd_workshop_status(args: argparse.Namespace) -> int:
 
 def _cmd_workshop_reset(args: argparse.Namespace) -> int:
     """Empty every learner's namespace."""
-    workshop.reset(context=args.context, progress=_progress)
+    workshop.reset(args.names, context=args.context, progress=_progress)
     return 0
 
 
@@ -357,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--cpu", help="a quota on each learner's CPU requests, e.g. 2 (default: none)")
     create.add_argument("--memory", help="a quota on each learner's memory requests, e.g. 4Gi (default: none; "
                         "with one, lesson 17's oversized Pod is refused instead of Pending)")  # fmt: skip
+    create.add_argument("--image", action="append", default=[], metavar="NAME",
+                        help="load a course tool image the learners may not load themselves, e.g. mlflow "
+                        "(lab 38); repeat for more")  # fmt: skip
     create.set_defaults(func=_cmd_workshop_create)
     for verb, func, text in (("status", _cmd_workshop_status, "each learner's Pods, quota use, last activity"),
                              ("reset", _cmd_workshop_reset, "empty every learner's namespace; keep the accounts"),
@@ -364,7 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
         verb_cmd = wsub.add_parser(verb, help=text)
         verb_cmd.add_argument("--context", help=admin_help)
         verb_cmd.set_defaults(func=func)
-    wsub.choices["delete"].add_argument("names", nargs="*", help="only these learners (default: the whole class)")
+    for verb in ("reset", "delete"):
+        wsub.choices[verb].add_argument("names", nargs="*", help="only these learners (default: the whole class)")
     join_cmd = wsub.add_parser("join", help="(learner) add the kubeconfig the instructor gave you")
     join_cmd.add_argument("file", help="the learner-NAME.kubeconfig file")
     join_cmd.set_defaults(func=_cmd_join)

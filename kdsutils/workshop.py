@@ -34,6 +34,7 @@ from typing import Any
 
 from kdsutils import kube
 from kdsutils._run import run
+from kdsutils.builder import load_image
 from kdsutils.cluster import Progress
 from kdsutils.errors import KdsError
 
@@ -262,6 +263,7 @@ def create(
     pods: int = 20,
     cpu: str | None = None,
     memory: str | None = None,
+    images: Iterable[str] = (),
     progress: Progress = print,
 ) -> list[Path]:
     """Create a class on the shared cluster and write one kubeconfig per learner.
@@ -279,6 +281,8 @@ def create(
         pods: The most Pods each learner's namespace may hold.
         cpu: CPU requests allowed per learner (default: no limit; see `learner_manifests`).
         memory: Memory requests allowed per learner (default: no limit).
+        images: Course tool images to load first (``"mlflow"``), which learners may not load
+            themselves: lab 38's second exercise needs ``mlflow``.
         progress: Called with each step.
 
     Returns:
@@ -295,6 +299,12 @@ def create(
     learners = class_names(names, count=count)
     context = context or kube.require_course_context()
     cluster, server, ca = _cluster_of(context)
+    if images:
+        if context != kube.current_context():
+            raise KdsError(f"Images load into the current course cluster, and {context!r} is not the current context.",
+                           fix=f"`kubectl config use-context {context}` first, or leave out --image")  # fmt: skip
+        for image in images:
+            load_image(image, progress=progress)
     manifests = learner_roles()
     for name in learners:
         manifests += learner_manifests(name, pods=pods, cpu=cpu, memory=memory)
@@ -415,8 +425,16 @@ def status(*, context: str | None = None) -> list[LearnerStatus]:
     return learner_status(names, items("pods"), items("resourcequotas"), items("events"))
 
 
-def reset(*, context: str | None = None, timeout: float = 300, progress: Progress = print) -> list[str]:
-    """Empty every learner's namespace of what lessons made; keep the accounts, bindings and quotas.
+def reset(
+    names: Iterable[str] = (), *, context: str | None = None, timeout: float = 300, progress: Progress = print
+) -> list[str]:
+    """Empty learners' namespaces of what lessons made; keep the accounts, bindings and quotas.
+
+    Args:
+        names: The learners whose namespaces to empty (default: the whole class).
+        context: The shared cluster's admin context (default: the current course context).
+        timeout: Seconds to wait for each namespace to be empty.
+        progress: Called with each step.
 
     Returns:
         The learners whose namespaces were emptied.
@@ -426,7 +444,8 @@ def reset(*, context: str | None = None, timeout: float = 300, progress: Progres
         ['ada', 'bo']
     """
     context = context or kube.require_course_context()
-    names = _learners(context)
+    present = _learners(context)
+    names = [name for name in names if name in present] if names else present
     progress(f"emptying {len(names)} learner namespaces ({LESSON_KINDS})")
     for name in names:
         empty_namespace(learner_namespace(name), context=context, wait=False)

@@ -33,6 +33,8 @@ from tests.execute_notebooks import execute
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "_build" / "learner-sweep.json"
+#: What an instructor loads for the class, as the guide says (lab 38's second exercise runs MLflow).
+LEARNER_IMAGES = ("mlflow",)
 LESSON_CALL = re.compile(r'kds\.lesson\("([^"]+)"')
 
 
@@ -117,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"learner sweep: {len(chosen)} notebooks as {len(names)} learners of a class on {admin}", flush=True)
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="kds-sweep-") as tmp:
-        workshop.create(names, context=admin, output=tmp, duration="2h", progress=lambda m: print(f"  {m}"))
+        workshop.create(names, context=admin, output=tmp, duration="2h", images=LEARNER_IMAGES,
+                        progress=lambda m: print(f"  {m}"))  # fmt: skip
         try:
             folders = [Path(tmp) / name for name in names]
             with ProcessPoolExecutor(len(names)) as pool:

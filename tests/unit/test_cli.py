@@ -29,7 +29,7 @@ doctor_module = importlib.import_module("kdsutils.doctor")
         ),
         (["workshop", "create", "--count", "30", "--memory", "4Gi"], {"count": 30, "memory": "4Gi"}),
         (["workshop", "delete", "ada"], {"names": ["ada"], "context": None}),
-        (["workshop", "reset", "--context", "admin"], {"context": "admin"}),
+        (["workshop", "reset", "--context", "admin"], {"context": "admin", "names": []}),
         (["workshop", "join", "learner-ada.kubeconfig"], {"file": "learner-ada.kubeconfig"}),
         (["bundle", "out.tar"], {"out": "out.tar"}),
     ],

@@ -221,3 +221,30 @@ def test_the_instructor_guide_lists_every_lesson_as_the_sweep_runs_it() -> None:
     for path in LESSONS:
         why = workshop.NEEDS_OWN_CLUSTER.get(lesson_name(path) or "")
         assert rows[path.name[:2]] == (f"no: {why}" if why else "yes"), path.name
+
+
+@pytest.mark.parametrize("on_node", [True, False])
+def test_a_learner_never_loads_an_image_and_is_told_who_can(
+    use_context: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, on_node: bool
+) -> None:
+    from kdsutils import builder
+    from kdsutils.images import course_image
+
+    use_context("workshop-ada", namespace="learner-ada")
+    kube.register_workshop_context("workshop-ada")
+    ref = course_image("mlflow").ref
+    calls: list[list[str]] = []
+
+    def run(args: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        calls.append(args)
+        names = f'["{ref}"] ["kds.invalid/busybox:1.35"]' if on_node else '["kds.invalid/busybox:1.35"]'
+        return subprocess.CompletedProcess(args, 0, names, "")
+
+    monkeypatch.setattr(builder, "run", run)
+    if on_node:
+        assert builder.load_image("mlflow") == ref
+    else:
+        with pytest.raises(builder.BuildError, match="not on the shared cluster") as err:
+            builder.load_image("mlflow")
+        assert "--image mlflow" in err.value.fix
+    assert [args[:3] for args in calls] == [["kubectl", "get", "node"]], "only read, never build or import"
