@@ -334,6 +334,14 @@ def _learners(context: str) -> list[str]:
     return sorted(item["metadata"]["labels"][LEARNER_LABEL] for item in found["items"])
 
 
+def _chosen(names: Iterable[str], context: str | None) -> tuple[str, list[str], list[str]]:
+    """The admin context, every learner on the cluster, and those of `names` among them (all when none)."""
+    context = context or kube.require_course_context()
+    present = _learners(context)
+    wanted = list(names)
+    return context, present, [name for name in wanted if name in present] if wanted else present
+
+
 @dataclass(frozen=True)
 class LearnerStatus:
     """One row of `status`: a learner's Pods, quota use and the newest thing that happened."""
@@ -443,9 +451,7 @@ def reset(
         >>> reset(context="admin@workshop")  # doctest: +SKIP
         ['ada', 'bo']
     """
-    context = context or kube.require_course_context()
-    present = _learners(context)
-    names = [name for name in names if name in present] if names else present
+    context, _, names = _chosen(names, context)
     progress(f"emptying {len(names)} learner namespaces ({LESSON_KINDS})")
     for name in names:
         empty_namespace(learner_namespace(name), context=context, wait=False)
@@ -476,9 +482,7 @@ def delete(
         >>> delete(context="admin@workshop")  # doctest: +SKIP
         ['ada', 'bo']
     """
-    context = context or kube.require_course_context()
-    present = _learners(context)
-    chosen = [name for name in names if name in present] if names else present
+    context, present, chosen = _chosen(names, context)
     started = time.monotonic()
     progress(f"deleting {len(chosen)} learners: their namespaces and role bindings")
     if chosen:
