@@ -13,15 +13,18 @@ NOTEBOOKS := $(wildcard lessons/*.ipynb exercises/*.ipynb solutions/*.ipynb)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab test venv engine up down lint unit cluster-tests nbval learner-sweep book browser notebooks bench clean
+.PHONY: lab test venv engine up down lint unit cluster-tests nbval learner-sweep offline-test book browser notebooks bench clean
 
+# WHEELHOUSE=DIR installs from an offline bundle's wheels/<platform>/ only (`kds bundle`).
+WHEELHOUSE ?=
+PIP_FROM := $(if $(WHEELHOUSE),--no-index --find-links $(abspath $(WHEELHOUSE)))
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version)). Set PYTHON=python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q $(PIP_FROM) --upgrade pip
+	$(BIN)/pip install -q $(PIP_FROM) -r requirements.txt
 	touch $@
 
 ## engine: build the local engine (Kubernetes from its Go modules) and its images; cached
@@ -59,6 +62,10 @@ cluster-tests: venv
 NBVAL_RUNS ?= 3
 nbval: venv
 	@if [ -n "$(NOTEBOOKS)" ]; then $(PY) -m tests.nbval_parallel --runs $(NBVAL_RUNS) $(NOTEBOOKS); fi
+
+## offline-test: a fresh clone installs its venv from the Linux wheelhouse with the package index out of reach
+offline-test: venv
+	$(BIN)/pytest -q tests/offline
 
 ## learner-sweep: execute every lesson a workshop learner may do, as two learners of one class
 # (tests/learner_sweep.py; outputs are not compared). LEARNER_NOTEBOOKS picks the notebooks.

@@ -23,6 +23,8 @@ if [ "$(uname -s)" = Linux ] && [ "$(id -u)" = 0 ]; then local_engine=true; fi
 
 stage lint make -s lint
 stage unit make -s unit
+# The offline bundle's Python half: a fresh clone's venv from the Linux wheelhouse, no index.
+stage offline make -s offline-test
 if $local_engine; then
   stage engine-build make -s engine
   stage engine-up $BIN/kds up --backend local

@@ -10,14 +10,14 @@ import pytest
 
 from kdsutils import bundle
 from kdsutils.bundle import bundle_readme
-from kdsutils.errors import KdsError
+from kdsutils.errors import CommandError, KdsError
 
 
 def test_bundle_readme_lists_images_and_missing() -> None:
     text = bundle_readme(["kds/", "images/busybox-1.35.tar"], ["kds.invalid/python-ds:2026.12"])
     assert "    images/busybox-1.35.tar" in text
     assert "- kds.invalid/python-ds:2026.12" in text
-    assert "Not included: Python packages" in text
+    assert "make lab WHEELHOUSE=$PWD/../wheels/<platform>" in text and "kind/<platform>/kind" in text
 
 
 def _git_repo(root: Path) -> None:
@@ -45,7 +45,7 @@ def test_bundle_holds_the_repository_at_head_and_cached_images(tmp_path: Path, m
     monkeypatch.setattr(bundle, "container_engine", lambda: None)
     out = tmp_path / "bundle.tar"
     lines: list[str] = []
-    contents = bundle.make_bundle(out, root=repo, progress=lines.append)
+    contents = bundle.make_bundle(out, root=repo, platforms=(), progress=lines.append)
     assert contents == ["kds/", "images/busybox-1.35.tar", "README.txt"]
     with tarfile.open(out) as tar:
         names = tar.getnames()
@@ -60,5 +60,45 @@ def test_bundle_holds_the_repository_at_head_and_cached_images(tmp_path: Path, m
 def test_bundle_needs_a_commit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path / "empty")], check=True)
     with pytest.raises(KdsError) as err:
-        bundle.make_bundle(tmp_path / "b.tar", root=tmp_path / "empty", progress=lambda _: None)
+        bundle.make_bundle(tmp_path / "b.tar", root=tmp_path / "empty", platforms=(), progress=lambda _: None)
     assert "commit first" in err.value.fix
+
+
+def test_the_bundle_carries_each_platforms_wheels_and_kind_and_lists_what_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git_repo(repo)
+    monkeypatch.setenv("KDS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(bundle, "container_engine", lambda: None)
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / "pandas-2.3.3-cp311-cp311-macosx_11_0_arm64.whl").write_bytes(b"wheel")
+    (wheels / ".done").touch()
+    kind_program = tmp_path / "kind"
+    kind_program.write_bytes(b"kind")
+    monkeypatch.setattr(bundle, "wheelhouse", lambda platform, **_: wheels)
+
+    def kind_binary(platform: str, **_: object) -> Path:
+        if platform == "macos-x86_64":
+            raise CommandError(["go", "install"], 1, "proxy refused", fix="")
+        return kind_program
+
+    monkeypatch.setattr(bundle, "kind_binary", kind_binary)
+    out = tmp_path / "bundle.tar"
+    contents = bundle.make_bundle(out, root=repo, platforms=("macos-arm64", "macos-x86_64"), progress=lambda _: None)
+    assert {"wheels/macos-arm64/", "kind/macos-arm64/kind", "wheels/macos-x86_64/"} <= set(contents)
+    with tarfile.open(out) as tar:
+        names = tar.getnames()
+        readme = tar.extractfile("kds-bundle/README.txt").read().decode()
+    assert "kds-bundle/wheels/macos-arm64/pandas-2.3.3-cp311-cp311-macosx_11_0_arm64.whl" in names
+    assert not [name for name in names if name.endswith(".done")], "the cache's marker stays out"
+    assert "- kind/macos-x86_64/kind" in readme, "what could not be made is listed"
+
+
+def test_pinned_packages_are_requirements_without_the_project_plus_pip_and_its_build_backend() -> None:
+    packages = bundle.pinned_packages(bundle.REPO_ROOT)
+    assert "-e ." not in packages and "pip" in packages
+    assert any(package.startswith("setuptools") for package in packages)
+    assert all("==" in package for package in packages if package not in ("pip",) and "setuptools" not in package)
