@@ -32,7 +32,7 @@ def test_a_fresh_clone_installs_its_venv_from_the_linux_wheelhouse_with_no_index
     code = "import kdsutils, pandas, kubernetes, nbval, jupyterlab; print(kdsutils.__file__)"
     imported = run([str(python), "-I", "-c", code])  # -I: not the current folder's kdsutils
     assert imported.stdout.strip().startswith(str(clone)), "the clone's own kdsutils, installed editable"
-    assert "kds up" in run([str(clone / ".venv" / "bin" / "kds"), "--help"]).stdout
+    assert "start the course cluster" in run([str(clone / ".venv" / "bin" / "kds"), "--help"]).stdout
     assert "v1.36" in run([str(clone / ".venv" / "bin" / "kubectl"), "version", "--client"]).stdout
 
 
