@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import re
 import shutil
 import sys
 import tarfile
@@ -30,7 +32,8 @@ from kdsutils._run import run
 from kdsutils.cluster import Progress, kind
 from kdsutils.cluster.detect import container_engine
 from kdsutils.errors import CommandError
-from kdsutils.images import REPO_ROOT, CourseImage, course_images
+from kdsutils.images import REGISTRY, REPO_ROOT, CourseImage, course_images
+from kdsutils.manifests import COURSE_IMAGE_NAMES
 from kdsutils.versions import cache_dir, versions
 
 #: The laptops a class brings, WSL2 counted as Linux: pip's platform tags, and Go's GOOS, GOARCH.
@@ -41,6 +44,35 @@ PLATFORMS: dict[str, tuple[tuple[str, ...], str, str]] = {
 }
 #: The Pythons the wheelhouses serve: `make lab` asks for 3.11 or newer.
 PYTHONS = ("3.11", "3.12", "3.13")
+
+
+def notebook_images(notebooks: Iterable[Path]) -> dict[str, list[str]]:
+    """The images the notebooks run, by image name, with the notebooks that use each (pure but for reading).
+
+    Read from the code cells: a course image named outright (``kds.invalid/busybox:1.35``),
+    through `kdsutils.manifests` (``kds.manifests.PYTHON_DS_IMAGE``) or loaded by name
+    (``kds.load_image("mlflow")``). In a notebook that builds images (``kds.build(...)``,
+    ``kds build``), names written outright are the learner's own images and not listed.
+
+    Examples:
+        >>> sorted(notebook_images(sorted((REPO_ROOT / "lessons").glob("2*.ipynb"))))
+        ['dask', 'jupyterhub', 'mlflow', 'python-ds']
+    """
+    named = re.compile(rf"{re.escape(REGISTRY)}/([a-z0-9][a-z0-9-]*)")
+    constants = re.compile(r"\b(" + "|".join(COURSE_IMAGE_NAMES) + r")\b")
+    loaded = re.compile(r"load_image\(\s*[\"']([a-z0-9-]+)[\"']")
+    used: dict[str, list[str]] = {}
+    for path in notebooks:
+        cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+        builds = any("kds.build(" in source or "kds build" in source for source in cells)
+        for source in cells:
+            found = {COURSE_IMAGE_NAMES[m] for m in constants.findall(source)} | set(loaded.findall(source))
+            found |= set() if builds else set(named.findall(source))
+            for name in found:
+                used.setdefault(name, [])
+                if path.name not in used[name]:
+                    used[name].append(path.name)
+    return used
 
 
 def pinned_packages(root: Path) -> list[str]:
@@ -238,7 +270,12 @@ def make_bundle(
                 except CommandError as exc:
                     progress(f"{arcname}: {exc.message.splitlines()[0]}")
                     missing.append(arcname)
-        wanted = [(f"{i.name}-{i.tag}.tar", i.ref, _cached_archive(i)) for i in course_images(root)]
+        images = course_images(root)
+        for name, users in sorted(notebook_images(sorted(root.glob("[les]*s/*.ipynb"))).items()):
+            if name not in {image.name for image in images}:
+                progress(f"{REGISTRY}/{name}: used by {', '.join(users)}, and no course image has that name")
+                missing.append(f"{REGISTRY}/{name} (used by {', '.join(users)})")
+        wanted = [(f"{i.name}-{i.tag}.tar", i.ref, _cached_archive(i)) for i in images]
         wanted.append((f"kindest-node-{kind.NODE_TAG.split(':')[1]}.tar", kind.NODE_TAG, None))
         try:
             with tarfile.open(out, "w") as bundle, tarfile.open(repo_tar) as repo:

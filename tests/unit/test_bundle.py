@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tarfile
 from pathlib import Path
@@ -102,3 +103,41 @@ def test_pinned_packages_are_requirements_without_the_project_plus_pip_and_its_b
     assert "-e ." not in packages and "pip" in packages
     assert any(package.startswith("setuptools") for package in packages)
     assert all("==" in package for package in packages if package not in ("pip",) and "setuptools" not in package)
+
+
+def _notebook(path: Path, *sources: str) -> Path:
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": source}
+             for source in sources]
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_every_image_the_course_notebooks_run_is_a_course_image_the_bundle_carries() -> None:
+    notebooks = sorted(bundle.REPO_ROOT.glob("[les]*s/*.ipynb"))
+    used = bundle.notebook_images(notebooks)
+    carried = {image.name for image in bundle.course_images(bundle.REPO_ROOT)}
+    assert {"python-ds", "busybox", "mlflow", "dask", "jupyterhub"} <= set(used)
+    assert set(used) <= carried, {name: users for name, users in used.items() if name not in carried}
+
+
+def test_a_notebook_that_runs_an_image_no_course_image_provides_is_named_in_the_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "lessons").mkdir()
+    _notebook(repo / "lessons" / "26-airflow.ipynb", 'kds.kubectl("run", "web", "--image=kds.invalid/airflow:3.1")',
+              "pod = kds.manifests.pod('x', kds.manifests.BUSYBOX_IMAGE, ['true'])")  # fmt: skip
+    _notebook(repo / "lessons" / "02-build.ipynb", 'kds.build("work", tag="kds.invalid/mine:1")',
+              'IMAGE = "kds.invalid/nightly"')  # fmt: skip
+    assert bundle.notebook_images(sorted((repo / "lessons").glob("*.ipynb"))) == {
+        "airflow": ["26-airflow.ipynb"], "busybox": ["26-airflow.ipynb"]}, "a learner's own builds are not listed"
+    _git_repo(repo)
+    monkeypatch.setenv("KDS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(bundle, "container_engine", lambda: None)
+    lines: list[str] = []
+    bundle.make_bundle(tmp_path / "b.tar", root=repo, platforms=(), progress=lines.append)
+    with tarfile.open(tmp_path / "b.tar") as tar:
+        readme = tar.extractfile("kds-bundle/README.txt").read().decode()
+    assert "- kds.invalid/airflow (used by 26-airflow.ipynb)" in readme
+    assert any("no course image has that name" in line for line in lines)
