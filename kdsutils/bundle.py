@@ -120,6 +120,7 @@ def wheelhouse(platform: str, *, root: Path | None = None, progress: Progress = 
                  *packages], timeout=1800,
                 fix="pip needs the package index once, to fill the wheelhouse; check `pip config list`")  # fmt: skip
         shutil.rmtree(dest, ignore_errors=True)
+        partial.chmod(0o755)  # mkdtemp made it private; the bundle's users read it
         partial.rename(dest)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
@@ -200,7 +201,9 @@ def bundle_readme(contents: list[str], missing: list[str]) -> str:
     if missing:
         lines += [
             "",
-            "Missing when this bundle was made (build them first, e.g. with `kds up`):",
+            "Missing when this bundle was made: images come from the kds cache or from Docker or Podman",
+            "(make the bundle where `kds up --backend kind` has run); wheels and kind need the package",
+            "index and the Go module proxy once:",
             *[f"- {item}" for item in missing],
         ]
     return "\n".join(lines) + "\n"
