@@ -296,6 +296,12 @@ def test_logs_whole_tail_and_container(ns: str) -> None:
     )
     apply(chatty, namespace=ns)
     wait("pod", "chatty", for_="condition=Ready", namespace=ns, timeout=90)
+    # Ready means started: on a busy node a container's first lines may reach its log a moment later.
+    for container, last in (("chatty", "line 3"), ("side", "from side")):
+        deadline = time.monotonic() + 30
+        while last not in run(["kubectl", "logs", "chatty", "-c", container, "-n", ns]).stdout:
+            assert time.monotonic() < deadline, f"{container} logged nothing in 30 s"
+            time.sleep(0.5)
     assert logs("chatty", namespace=ns, container="chatty") == "line 1\nline 2\nline 3"
     assert logs("chatty", namespace=ns, container="chatty", tail=1) == "line 3"
     assert logs("chatty", namespace=ns, container="side") == "from side"
