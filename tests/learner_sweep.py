@@ -21,14 +21,12 @@ import os
 import re
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from kdsutils import kube, workshop
-from kdsutils._run import run
 from tests.execute_notebooks import execute
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,28 +51,10 @@ def for_learners(notebooks: list[Path]) -> list[Path]:
             if name and name.removesuffix("-ex") not in workshop.NEEDS_OWN_CLUSTER]  # fmt: skip
 
 
-class Sampler(threading.Thread):
-    """Every few seconds, what the learner's Pods use (`kubectl top pods`); keeps the peak of the sums."""
-
-    def __init__(self, every: float = 5.0) -> None:
-        super().__init__(daemon=True)
-        self.every, self.peak_mib, self.peak_millicores = every, 0, 0
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(self.every):
-            rows = [line.split() for line in run(["kubectl", "top", "pods", "--no-headers"], check=False,
-                                                 timeout=30).stdout.splitlines()]  # fmt: skip
-            rows = [row for row in rows if len(row) == 3 and row[1].endswith("m") and row[2].endswith("Mi")]
-            self.peak_mib = max(self.peak_mib, sum(int(row[2][:-2]) for row in rows))
-            self.peak_millicores = max(self.peak_millicores, sum(int(row[1][:-1]) for row in rows))
-
-
 def learner_run(kubeconfig: str, folder: str, notebooks: list[str]) -> dict[str, dict]:
     """Join as the learner of `kubeconfig` in a kubeconfig of our own, then execute `notebooks`.
 
-    What the learner's Pods use is sampled meanwhile, every 5 s: the peaks back the instructor
-    guide's sizing table (short spikes between two samples are missed).
+    What the learners' Pods use is measured by `bench/workshop.py`, which runs this sweep.
     """
     # As `make` runs them: the course's kubectl and helm before any other on the machine.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -84,19 +64,14 @@ def learner_run(kubeconfig: str, folder: str, notebooks: list[str]) -> dict[str,
     results = {}
     for name in notebooks:
         start = time.monotonic()
-        sampler = Sampler()
-        sampler.start()
         try:
             execute(REPO / name, store=False)
             results[name] = {"ok": True}
         except Exception as exc:  # the sweep reports every notebook, then fails
             results[name] = {"ok": False, "error": "".join(traceback.format_exception_only(exc))[-3000:]}
-        sampler.done.set()
-        sampler.join()
-        results[name].update(seconds=round(time.monotonic() - start, 1), peak_memory_mib=sampler.peak_mib,
-                             peak_cpu_millicores=sampler.peak_millicores)  # fmt: skip
+        results[name]["seconds"] = round(time.monotonic() - start, 1)
         print(f"  {'ok  ' if results[name]['ok'] else 'FAIL'} {name} ({results[name]['seconds']} s, "
-              f"peak {sampler.peak_mib} MiB, as {Path(kubeconfig).stem})", flush=True)  # fmt: skip
+              f"as {Path(kubeconfig).stem})", flush=True)  # fmt: skip
         if not results[name]["ok"]:
             print("    " + results[name]["error"].strip().splitlines()[-1][:300], flush=True)
     return results
