@@ -253,6 +253,11 @@ def _kubectl(context: str, *args: str, **kwargs: Any) -> str:
     return run(["kubectl", "--context", context, *args], **kwargs).stdout
 
 
+def _items(context: str, *args: str) -> list[dict]:
+    """The objects `kubectl get ARGS -o json` lists (unlike `kube.kubectl_json`, a failure raises)."""
+    return json.loads(_kubectl(context, "get", *args, "-o", "json", timeout=120))["items"]
+
+
 def create(
     names: Iterable[str] = (),
     *,
@@ -330,8 +335,8 @@ def create(
 
 def _learners(context: str) -> list[str]:
     """Return the names of the learners on the cluster, from their namespaces' labels."""
-    found = json.loads(_kubectl(context, "get", "namespaces", "-l", LEARNER_LABEL, "-o", "json", timeout=60))
-    return sorted(item["metadata"]["labels"][LEARNER_LABEL] for item in found["items"])
+    namespaces = _items(context, "namespaces", "-l", LEARNER_LABEL)
+    return sorted(item["metadata"]["labels"][LEARNER_LABEL] for item in namespaces)
 
 
 def _chosen(names: Iterable[str], context: str | None) -> tuple[str, list[str], list[str]]:
@@ -426,11 +431,8 @@ def status(*, context: str | None = None) -> list[LearnerStatus]:
     """
     context = context or kube.require_course_context()
     names = _learners(context)
-
-    def items(kind: str) -> list[dict]:
-        return json.loads(_kubectl(context, "get", kind, "-A", "-o", "json", timeout=120))["items"]
-
-    return learner_status(names, items("pods"), items("resourcequotas"), items("events"))
+    pods, quotas, events = (_items(context, kind, "-A") for kind in ("pods", "resourcequotas", "events"))
+    return learner_status(names, pods, quotas, events)
 
 
 def reset(
@@ -488,8 +490,8 @@ def delete(
     if chosen:
         # A shell or python as a container's first process ignores SIGTERM: cut the grace period
         # to a second, or each such Pod holds its namespace for 30 s.
-        pods = json.loads(_kubectl(context, "get", "pods", "-A", "-o", "json", timeout=120))["items"]
-        busy = sorted({pod["metadata"]["namespace"] for pod in pods} & {learner_namespace(n) for n in chosen})
+        busy = {pod["metadata"]["namespace"] for pod in _items(context, "pods", "-A")}
+        busy = sorted(busy & {learner_namespace(n) for n in chosen})
         for namespace in busy:
             _kubectl(context, "delete", "pods", "--all", "-n", namespace, "--grace-period=1", "--wait=false",
                      timeout=60)  # fmt: skip
