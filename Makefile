@@ -13,7 +13,7 @@ NOTEBOOKS := $(wildcard lessons/*.ipynb exercises/*.ipynb solutions/*.ipynb)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab test venv engine up down lint unit cluster-tests nbval learner-sweep offline-test book browser notebooks bench clean
+.PHONY: lab test venv engine up down lint unit cluster-tests nbval learner-sweep offline-test conformance book browser notebooks bench clean
 
 # WHEELHOUSE=DIR installs from an offline bundle's wheels/<platform>/ only (`kds bundle`).
 WHEELHOUSE ?=
@@ -48,7 +48,7 @@ lint: venv
 	$(BIN)/ruff check .
 
 unit: venv
-	$(BIN)/pytest -q tests/unit --doctest-modules kdsutils
+	$(BIN)/pytest -q tests/unit --doctest-modules kdsutils tests/nbval_parallel.py tests/conformance.py
 
 ## cluster-tests: the engine smoke suite and the helpers' integration tests (start the cluster)
 # CLUSTER_TESTS='serial' or 'not serial' picks a part (a pytest -m expression; see pyproject.toml).
@@ -72,6 +72,13 @@ offline-test: venv
 LEARNER_NOTEBOOKS ?= $(wildcard lessons/*.ipynb)
 learner-sweep: venv
 	$(PY) -m tests.learner_sweep --learners 2 $(LEARNER_NOTEBOOKS)
+
+## conformance: Kubernetes' own conformance tests (neither Serial nor Disruptive) on the local engine
+# (tests/conformance.py): builds e2e.test and its test images (cached), writes
+# bench/results/conformance.json. CONFORMANCE=--subset runs the short set that make test runs.
+CONFORMANCE ?=
+conformance: venv
+	$(PY) -m tests.conformance $(CONFORMANCE)
 
 ## notebooks: execute every notebook against the cluster and store the real outputs
 notebooks: venv

@@ -32,19 +32,19 @@ if $local_engine; then
     'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null'
 fi
 # The cluster tests that change what others see run alone, first. The rest share the cluster
-# with the notebooks, whose runs mostly wait on it: they run beside nbval, their log shown after,
-# and so do the lessons executed as two workshop learners (in namespaces of their own).
+# with the notebooks, whose runs mostly wait on it: they run beside nbval, their log shown after.
 stage cluster-tests-serial make -s cluster-tests CLUSTER_TESTS=serial
+# A few of Kubernetes' own conformance tests (Pods, Services, DNS, Deployments, Jobs) on the engine.
+if $local_engine; then stage conformance-subset make -s conformance CONFORMANCE=--subset; fi
 stage nbval-and-cluster-tests bash -c '
   make -s cluster-tests CLUSTER_TESTS="not serial" > _build/cluster-tests.log 2>&1 & tests=$!
-  make -s learner-sweep > _build/learner-sweep.log 2>&1 & learners=$!
   make -s nbval; notebooks=$?
   wait $tests; cluster=$?
-  wait $learners; sweep=$?
   echo "===== cluster tests beside nbval (exit code $cluster)"; cat _build/cluster-tests.log
-  echo "===== lessons as workshop learners beside nbval (exit code $sweep)"
-  grep -v "Kernel is running over TCP" _build/learner-sweep.log
-  [ "$notebooks" = 0 ] && [ "$cluster" = 0 ] && [ "$sweep" = 0 ]'
+  [ "$notebooks" = 0 ] && [ "$cluster" = 0 ]'
+# The lessons again, as two workshop learners (in namespaces of their own), on a quieter
+# cluster: beside nbval they pushed the load past 10 on 2 cores, where reads raced.
+stage learner-sweep make -s learner-sweep
 stage leftovers $BIN/python -m tests.leftovers
 stage book make -s book
 stage browser make -s browser

@@ -2,8 +2,9 @@
 # Build the local engine's binaries from their Go modules, into a cache outside the repo.
 #
 #   build.sh [COMPONENT ...]    components: kubernetes etcd containerd coredns
-#                               runc cri-tools local-path-provisioner helm kwok pause
-#                               (default: all but kwok, which only the benchmark uses)
+#                               runc cri-tools local-path-provisioner helm kwok pause e2e
+#                               (default: all but kwok, which only the benchmark uses, and
+#                               e2e, which only the conformance tests use)
 #
 # Each component lands in $KDS_CACHE/bin/<component>-<version>/ and is skipped when that
 # folder already holds a finished build (a .done stamp). Nothing is downloaded from release
@@ -45,8 +46,9 @@ run_build() {
 # A wrapper module for k8s.io/kubernetes: upstream's go.mod replaces every k8s.io staging
 # module with ./staging/..., which `go install` refuses. The replace list is read from the
 # module's own go.mod, pointing each staging module at its published v0.X.Y release.
-build_kubernetes() {
-  local version=$1 out=$2 src gomod staging ver date
+# Prints the wrapper module's folder.
+kubernetes_module() {
+  local version=$1 src gomod staging
   src="$cache/src/kubernetes-$version"
   mkdir -p "$src"
   gomod=$(go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')
@@ -64,14 +66,25 @@ build_kubernetes() {
     echo ")"
   } > "$src/go.mod"
   printf 'package main\n\nfunc main() {}\n' > "$src/main.go"
-  ver="${version#v}"
+  printf '%s' "$src"
+}
+
+# Without these, Kubernetes programs report v0.0.0-master.
+version_ldflags() {
+  local version=$1 ver="${1#v}" date ldflags="-s -w"
   date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  local ldflags="-s -w"
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=${ver%%.*}"
     ldflags+=" -X $pkg.gitMinor=$(echo "$ver" | cut -d. -f2) -X $pkg.gitTreeState=clean"
     ldflags+=" -X $pkg.buildDate=$date"
   done
+  printf '%s' "$ldflags"
+}
+
+build_kubernetes() {
+  local version=$1 out=$2 src ldflags
+  src=$(kubernetes_module "$version")
+  ldflags=$(version_ldflags "$version")
   (
     cd "$src"
     go mod download k8s.io/kubernetes
@@ -79,6 +92,21 @@ build_kubernetes() {
       CGO_ENABLED=0 go build -mod=mod -ldflags "$ldflags" -o "$out/$cmd" "k8s.io/kubernetes/cmd/$cmd"
     done
     CGO_ENABLED=1 go build -mod=mod -ldflags "$ldflags" -o "$out/kubelet" k8s.io/kubernetes/cmd/kubelet
+  )
+}
+
+# Kubernetes' end-to-end tests (tests/conformance.py runs them): the e2e.test program, ginkgo's
+# parallel runner at the version the module requires, and agnhost, the test server in most of
+# the tests' Pods. All from the same module as the engine.
+build_e2e() {
+  local version=$1 out=$2 src ldflags
+  src=$(kubernetes_module "$version")
+  ldflags=$(version_ldflags "$version")
+  (
+    cd "$src"
+    CGO_ENABLED=0 go test -c -mod=mod -ldflags "$ldflags" -o "$out/e2e.test" k8s.io/kubernetes/test/e2e
+    CGO_ENABLED=0 go build -mod=mod -ldflags "-s -w" -o "$out/ginkgo" github.com/onsi/ginkgo/v2/ginkgo
+    CGO_ENABLED=0 go build -mod=mod -ldflags "-s -w" -o "$out/agnhost" k8s.io/kubernetes/test/images/agnhost
   )
 }
 
@@ -152,6 +180,7 @@ for c in "${components[@]}"; do
     runc) run_build runc "$RUNC_VERSION" build_runc ;;
     cri-tools) run_build cri-tools "$CRI_TOOLS_VERSION" build_cri_tools ;;
     kwok) run_build kwok "$KWOK_VERSION" build_kwok ;;
+    e2e) run_build e2e "$KUBERNETES_VERSION" build_e2e ;;
     *) log "unknown component '$c'"; exit 2 ;;
   esac
 done
