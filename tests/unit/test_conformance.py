@@ -55,6 +55,18 @@ def test_a_failure_for_want_of_an_image_is_not_run_and_names_it(tmp_path: Path) 
     result = conformance.summary(cases, missing, {}, 120, 3, conformance.FOCUS, conformance.SKIP)
     assert result["counts"] == {"passed": 1, "failed": 1, "not run": 1, "interrupted": 0, "skipped": 1}
     assert [c["name"] for c in result["failed"]] == [cases[2]["name"]]
+    assert result["unexplained"] == [cases[2]["name"]]  # not in EXPLAINED: this report's name is made up
+
+
+def test_known_causes_explain_and_known_image_needs_skip() -> None:
+    env, aggregator = list(conformance.EXPLAINED)[1], next(iter(conformance.NEEDS_IMAGE))
+    missing = ["registry.k8s.io/e2e-test-images/sample-apiserver:1.29.2", "registry.k8s.io/etcd:3.6.8-0"]
+    cases = conformance.classify([{"name": env, "state": "failed", "message": "expected data-1=value-1"},
+                                  {"name": aggregator, "state": "failed", "message": "deployment not available"}],
+                                 missing)
+    assert cases[0]["state"] == "failed" and "busybox" in cases[0]["cause"]
+    assert cases[1]["state"] == "not run"
+    assert cases[1]["reason"] == f"needs {', '.join(missing)}, which no stand-in provides"
 
 
 def test_every_stand_in_is_built_by_the_image_script() -> None:

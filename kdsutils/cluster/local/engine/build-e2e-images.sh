@@ -29,12 +29,7 @@ mkdir -p "$cache" "$out"
 work=$(mktemp -d "$cache/tmp-e2e-image-XXXXXX")
 root="$work/rootfs"
 store=(--root "$work/storage" --runroot "$work/runroot" --storage-driver vfs)
-cleanup() {
-  mountpoint -q "$root/proc" 2>/dev/null && umount -l "$root/proc"
-  buildah "${store[@]}" rm --all >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'buildah "${store[@]}" rm --all >/dev/null 2>&1; rm -rf "$work"' EXIT
 
 mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
 log "debootstrap bookworm with the tools the tests call${mirror:+ (from $mirror)}"
