@@ -36,6 +36,7 @@ from kdsutils._run import run
 from kdsutils.cluster import CONTEXTS
 from kdsutils.cluster.local import containerd_socket
 from kdsutils.cluster.local import images as engine_images
+from kdsutils.images import REGISTRY
 from kdsutils.versions import ENGINE_DIR, build_lock, cache_dir, cached_binary, versions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -167,15 +168,20 @@ def listed_images() -> list[str]:
 
 
 def load(planned: dict[str, str], folder: Path) -> None:
-    """Import each stand-in once and tag it with every test image name it stands for."""
+    """Import each stand-in unless containerd holds it, and tag it with every test image name it stands for.
+
+    build-e2e-images.sh names each stand-in ``kds.invalid/e2e-NAME:<folder's name>``.
+    """
     ctr = [str(cached_binary("ctr")), "--address", str(containerd_socket()), "-n", "k8s.io"]
+    present = engine_images.imported(containerd_socket())
     sources = {}
     for name in sorted(set(planned.values())):
         if name.startswith("engine:"):
             sources[name] = engine_images.reference(name.removeprefix("engine:"))
-        else:
+            continue
+        sources[name] = f"{REGISTRY}/e2e-{name}:{folder.name}"
+        if sources[name] not in present:
             run([*ctr, "images", "import", str(folder / f"{name}.tar")], timeout=600)
-            sources[name] = f"kds.invalid/e2e-{name}:{versions()['kubernetes']}"
     for ref, name in planned.items():
         run([*ctr, "images", "tag", "--force", sources[name], ref], timeout=60)
 

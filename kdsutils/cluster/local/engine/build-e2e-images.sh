@@ -3,6 +3,8 @@
 #
 #   build-e2e-images.sh OUT_DIR
 #
+# Each image is named kds.invalid/e2e-NAME:TAG, TAG being OUT_DIR's own name (which carries
+# the Kubernetes version and the recipe's hash), so a changed recipe never reuses an old image.
 # Upstream builds them from test/images/ in the k8s.io/kubernetes module, on Alpine and Debian
 # base images that no registry here serves. These are assembled from the same parts: the
 # agnhost program built from that module (build.sh e2e), a Debian bookworm root filesystem
@@ -12,7 +14,7 @@
 # test images each one stands for (busybox and pause are the engine's own).
 set -euo pipefail
 
-out=$1
+out=$1 tag=$(basename "$1")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/versions.env"
 cache=${KDS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kds}
@@ -54,9 +56,8 @@ commit() {
   buildah "${store[@]}" copy "$ctr" "$dir/" / >/dev/null
   buildah "${store[@]}" config --os linux --arch amd64 --workingdir / \
     --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@" "$ctr"
-  buildah "${store[@]}" commit --quiet --rm "$ctr" "kds.invalid/e2e-$name:$KUBERNETES_VERSION" >/dev/null
-  buildah "${store[@]}" push --quiet "kds.invalid/e2e-$name:$KUBERNETES_VERSION" \
-    "docker-archive:$out/$name.tar.partial:kds.invalid/e2e-$name:$KUBERNETES_VERSION"
+  buildah "${store[@]}" commit --quiet --rm "$ctr" "kds.invalid/e2e-$name:$tag" >/dev/null
+  buildah "${store[@]}" push --quiet "kds.invalid/e2e-$name:$tag" "docker-archive:$out/$name.tar.partial:kds.invalid/e2e-$name:$tag"
   mv "$out/$name.tar.partial" "$out/$name.tar"
   log "$name -> $out/$name.tar ($(du -h "$out/$name.tar" | cut -f1))"
 }
