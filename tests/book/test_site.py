@@ -76,23 +76,34 @@ def page(browser, site):
     context.close()
 
 
+def visit(page, url: str):
+    """Open `url` once its network is quiet and it has loaded.
+
+    Network quiet alone is not enough: while Chromium runs a long script (the diagram library)
+    nothing is fetched for 500 ms, and the page counted as quiet half parsed.
+    """
+    response = page.goto(url, wait_until="networkidle")
+    page.wait_for_load_state("load")
+    return response
+
+
 @pytest.mark.parametrize("path", pages())
 def test_page_loads_without_errors(page, site: str, path: str) -> None:
-    response = page.goto(f"{site}/{path}", wait_until="networkidle")
+    response = visit(page, f"{site}/{path}")
     assert response is not None and response.status == 200
     assert page.problems == []
     assert page.locator("h1").count() >= 1
 
 
 def test_diagrams_render_offline(page, site: str) -> None:
-    page.goto(f"{site}/intro.html", wait_until="networkidle")
+    visit(page, f"{site}/intro.html")
     page.wait_for_selector("pre.mermaid svg", timeout=15000)
     assert page.problems == []
 
 
 def test_solutions_are_folded_until_clicked(page, site: str) -> None:
     lesson = next(p for p in pages() if p.startswith("lessons/") and "00-why" not in p)
-    page.goto(f"{site}/{lesson}", wait_until="networkidle")
+    visit(page, f"{site}/{lesson}")
     solution = page.locator("details.solution, .solution.dropdown").first
     assert solution.count() == 1, "a lesson must show at least one solution"
     body = solution.locator(".solution-content, .admonition-body, section").first
@@ -102,6 +113,6 @@ def test_solutions_are_folded_until_clicked(page, site: str) -> None:
 
 
 def test_search_finds_a_lesson(page, site: str) -> None:
-    page.goto(f"{site}/search.html?q=Deployment", wait_until="networkidle")
+    visit(page, f"{site}/search.html?q=Deployment")
     page.wait_for_selector("ul.search li", timeout=15000)
     assert "deployments" in page.locator("ul.search").inner_text().lower()
