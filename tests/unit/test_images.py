@@ -42,6 +42,17 @@ def test_the_docker_free_recipe_knows_every_base_image() -> None:
     assert not missing, f"build-image.sh has no recipe for {missing}"
 
 
+def test_images_built_beside_the_engine_use_none_of_its_programs() -> None:
+    # local.build() builds course_names() while build.sh compiles: their recipes must not read
+    # the engine's cached programs (the script's `bin` helper), or a cold build would race.
+    script = (ENGINE_DIR / "build-image.sh").read_text()
+    recipes = dict(re.findall(r"^  ([a-z0-9-]+)\)\n(.*?);;", script, flags=re.MULTILINE | re.DOTALL))
+    assert set(engine_images.ENGINE_IMAGES) <= set(recipes)
+    uses_engine = {name for name, body in recipes.items() if "$(bin " in body}
+    assert uses_engine == set(engine_images.ENGINE_IMAGES)
+    assert not uses_engine & set(engine_images.course_names())
+
+
 def test_a_tool_image_starts_from_the_current_tag_of_its_base() -> None:
     tools = [image for image in images.course_images() if image.on_demand]
     assert [image.name for image in tools] == ["dask", "jupyterhub", "mlflow"]

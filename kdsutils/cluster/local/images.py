@@ -134,9 +134,14 @@ def load(name: str, socket: Path, record: Path, *, progress: Progress = print) -
     _import(reference(name), build(name, progress=progress), socket, record, progress)
 
 
-def build_all(*, progress: Progress = print) -> list[Path]:
-    """Build every image the local engine needs (tool images too: CI keeps them cached)."""
-    return [build(name, progress=progress) for name in references()]
+def course_names() -> list[str]:
+    """The course images' names: those the engine's own build does not pack."""
+    return [name for name in references() if name not in ENGINE_IMAGES]
+
+
+def build_all(names: list[str] | None = None, *, progress: Progress = print) -> list[Path]:
+    """Build `names`, by default every image the local engine needs (tool images too: CI keeps them cached)."""
+    return [build(name, progress=progress) for name in names or references()]
 
 
 def untagged(images: list[dict], containers: list[dict]) -> list[str]:
