@@ -1075,8 +1075,11 @@ def pod_findings(
     # A container that crashes never answers its readiness probe: that failure is not a second problem.
     crashed = any("crashing" in f.problem or "OOMKilled" in f.problem for f in findings)
     findings.extend(f for f in _probe_failures(pod, mine) if not (crashed and "readiness probe" in f.problem))
+    # Volumes are mounted before any container starts: once one has run, FailedMount events are past trouble.
+    ran = any(cs.get("state", {}).get(s) or cs.get("lastState", {}).get(s)
+              for _, cs in _statuses(pod) for s in ("running", "terminated"))  # fmt: skip
     mounts = [e for e in mine if e.get("reason") == "FailedMount"]
-    if mounts and not any("cannot start" in f.problem for f in findings):
+    if mounts and not ran and not any("cannot start" in f.problem for f in findings):
         findings.append(_mount_failure(pod, mounts, config_keys))
     if not findings:
         warnings = [_event_line(e) for e in mine if e.get("type") == "Warning"][-3:]

@@ -27,6 +27,21 @@ def test_a_readiness_probe_answered_404_names_the_page_and_the_patch() -> None:
     assert "/spec/template/spec/containers/0/readinessProbe/httpGet/path" in f.fix
 
 
+def test_a_mount_failure_the_kubelet_got_over_before_the_container_started_is_not_a_second_problem() -> None:
+    snap = Snapshot(**json.loads((FIXTURES / "lab-probes-readiness-404.json").read_text()))
+    pod = snap.pods[0]
+    snap.events.insert(0, {
+        "type": "Warning", "reason": "FailedMount", "count": 1,
+        "involvedObject": {"kind": "Pod", "name": pod["metadata"]["name"], "uid": pod["metadata"]["uid"]},
+        "message": 'MountVolume.SetUp failed for volume "kube-api-access-x7k2p" : failed to sync configmap cache: '
+                   "timed out waiting for the condition",
+    })  # fmt: skip
+    (f,) = explain(snap).findings
+    assert "readiness probe fails" in f.problem
+    pod["status"]["containerStatuses"][0]["state"] = {"waiting": {"reason": "ContainerCreating"}}
+    assert any("a volume cannot be mounted" in f.problem for f in explain(snap).findings)
+
+
 def test_a_liveness_probe_that_kills_a_slow_start_is_one_problem_with_the_startup_probe_as_fix() -> None:
     d = explained("lab-probes-liveness-slowstart")
     assert not d.ok
