@@ -13,7 +13,7 @@ NOTEBOOKS := $(wildcard lessons/*.ipynb exercises/*.ipynb solutions/*.ipynb)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab test venv engine up down lint unit cluster-tests nbval learner-sweep offline-test conformance book browser notebooks bench clean
+.PHONY: lab test venv engine up down lint unit cluster-tests nbval learner-sweep offline-test conformance kind-node kind-test book browser notebooks bench clean
 
 # WHEELHOUSE=DIR installs from an offline bundle's wheels/<platform>/ only (`kds bundle`).
 WHEELHOUSE ?=
@@ -79,6 +79,19 @@ learner-sweep: venv
 CONFORMANCE ?=
 conformance: venv
 	$(PY) -m tests.conformance $(CONFORMANCE)
+
+## kind-node: assemble kind's node image offline from the engine's parts, into Docker (cached by recipe)
+KIND_NODE_IMAGES := pause coredns local-path-provisioner busybox
+kind-node: venv
+	bash kdsutils/cluster/kind/node/build.sh $$($(PY) -c "import sys; from kdsutils.cluster.local import images; \
+	  print(*(images.build(n, progress=lambda s: print(s, file=sys.stderr)) for n in '$(KIND_NODE_IMAGES)'.split()))")
+
+## kind-test: the kind backend for real (tests/kind/run.sh): Docker, kind, the node image assembled
+# here, kind's own tests beside the local engine, and KIND_NOTEBOOKS under nbval on kind
+KIND_NOTEBOOKS ?= lessons/01-setup.ipynb lessons/11-pods.ipynb lessons/14-services.ipynb \
+  lessons/19-storage.ipynb lessons/20-helm.ipynb
+kind-test: venv
+	bash tests/kind/run.sh $(KIND_NOTEBOOKS)
 
 ## notebooks: execute every notebook against the cluster and store the real outputs
 notebooks: venv

@@ -48,4 +48,7 @@ stage learner-sweep make -s learner-sweep
 stage leftovers $BIN/python -m tests.leftovers
 stage book make -s book
 stage browser make -s browser
+# The kind backend, which most learners use, on this machine for real: Docker from Debian, the
+# node image assembled offline, kind's tests beside the local engine, five lessons on kind.
+if $local_engine; then stage kind make -s kind-test; fi
 cat "$times"

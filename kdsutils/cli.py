@@ -35,7 +35,7 @@ from pathlib import Path
 
 from kdsutils import appstore, builder, bundle, workshop
 from kdsutils._run import run
-from kdsutils.cluster import CONTEXTS, Status
+from kdsutils.cluster import CONTEXTS, PUBLISHED_PORTS, Status, running
 from kdsutils.cluster import backend as backend_module
 from kdsutils.cluster.detect import BACKENDS, choose_backend
 from kdsutils.errors import KdsError
@@ -53,9 +53,27 @@ def _progress(message: str) -> None:
 # ---------------------------------------------------------------- up, down, delete, status
 
 
+def _refuse_beside(backend: str) -> None:
+    """Refuse to start `backend` while the other backend's cluster runs: both publish the same ports.
+
+    On localhost, the cluster already there would answer for both (the app store's 30080 and
+    the lessons' NodePorts): the charts would be published to the wrong cluster.
+    """
+    for other in BACKENDS:
+        if other != backend and running(other):
+            ports = ", ".join(str(port) for port in PUBLISHED_PORTS)
+            raise KdsError(
+                f"The {other} cluster runs already, and it answers on localhost ports {ports}, which the "
+                f"{backend} cluster would publish too: the app store and the lessons' NodePorts would reach the "
+                f"{other} cluster instead.",
+                fix=f"stop it first with `kds down --backend {other}`, then run `kds up --backend {backend}` again",
+            )
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
     """Start the course cluster with the chosen backend."""
     backend = choose_backend(args.backend)
+    _refuse_beside(backend)
     _progress(f"backend: {backend}")
     module = backend_module(backend)
     module.up(progress=_progress)

@@ -18,7 +18,7 @@ from typing import Literal
 
 from kdsutils._host import port_in_use
 from kdsutils._run import INSTALL_HINTS, run
-from kdsutils.cluster import CONTEXTS, LOCAL_API_PORT, PORTS, PUBLISHED_PORTS, backend, detect, kind
+from kdsutils.cluster import CONTEXTS, LOCAL_API_PORT, PORTS, PUBLISHED_PORTS, detect, kind, running
 from kdsutils.errors import KdsError, ToolMissing
 from kdsutils.images import course_images
 from kdsutils.kube import current_context, require_course_context
@@ -512,13 +512,6 @@ def _context() -> tuple[str | None, bool]:
     return context, True
 
 
-def _cluster_running(name: str) -> bool:
-    try:
-        return backend(name).status().running
-    except (KdsError, OSError):
-        return False
-
-
 def _missing_images(engine: str | None) -> tuple[str, ...]:
     """Return the images kind would download; the node image counts by digest or by tag."""
     wanted = [(kind.NODE_IMAGE, kind.NODE_TAG), *((i.ref,) for i in course_images())]
@@ -573,7 +566,7 @@ def gather(*, preflight: bool = False) -> Facts:
         inotify_instances=_read_int("/proc/sys/fs/inotify/max_user_instances"),
         wsl="microsoft" in proc_version,
         busy_ports=tuple(p for p in ports if port_in_use(p, ("127.0.0.1", "0.0.0.0"))),
-        cluster_running=_cluster_running(chosen),
+        cluster_running=running(chosen),
         disk_free=shutil.disk_usage(disk_path).free,
         disk_path=display_path(disk_path, Path.home()),
         context=context,

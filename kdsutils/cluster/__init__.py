@@ -98,3 +98,13 @@ def backend(name: str) -> Backend:
 
         raise KdsError(f"Unknown backend {name!r}.", fix=f"use one of: {', '.join(BACKENDS)}")
     return cast(Backend, importlib.import_module(f"{__name__}.{name}"))
+
+
+def running(name: str) -> bool:
+    """Whether the cluster of backend `name` runs; False when its tools are missing or do not answer."""
+    from kdsutils.errors import KdsError
+
+    try:
+        return backend(name).status().running
+    except (KdsError, OSError):
+        return False

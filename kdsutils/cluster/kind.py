@@ -26,6 +26,8 @@ CONTEXT = CONTEXTS["kind"]
 # The node image kind publishes for the course's pinned Kubernetes, pinned by digest (versions.env).
 NODE_TAG = f"kindest/node:{versions()['kubernetes']}"  # how an offline bundle names it (docker keeps tags)
 NODE_IMAGE = f"{NODE_TAG}@{versions()['kind-node-digest']}"
+# The same node assembled offline from the local engine's parts (`make kind-node`; CI uses it).
+LOCAL_NODE = f"kds.invalid/kind-node:{versions()['kubernetes']}"
 POD_SUBNET = "10.244.0.0/16"
 SERVICE_SUBNET = "10.96.0.0/16"
 CONFIG_PATH = Path(__file__).parent / "kind" / "kind-config.yaml"
@@ -93,7 +95,7 @@ def plan_up(
     images: list[CourseImage],
     engine: str,
     present: frozenset[str] = frozenset(),
-    node_by_tag: bool = False,
+    node: str | None = None,
     config: Path = CONFIG_PATH,
 ) -> list[list[str]]:
     """Return the exact commands `up` runs, in order (pure).
@@ -112,8 +114,9 @@ def plan_up(
         images: The course images to build and load.
         engine: "docker" or "podman".
         present: Image references the engine already holds.
-        node_by_tag: Boot from `NODE_TAG` instead of the digest in the configuration: the
-            node image was loaded from an offline bundle, which keeps its tag only.
+        node: Boot from this node image instead of the digest in the configuration:
+            `NODE_TAG` when it was loaded from an offline bundle (which keeps its tag only),
+            `LOCAL_NODE` when it was assembled here.
         config: The kind configuration file.
 
     Examples:
@@ -124,8 +127,8 @@ def plan_up(
         commands = [["kind", "export", "kubeconfig", "--name", CLUSTER]]
     else:
         commands = [["kind", "create", "cluster", "--name", CLUSTER, "--config", str(config), "--wait", WAIT]]
-        if node_by_tag:
-            commands[0] += ["--image", NODE_TAG]
+        if node:
+            commands[0] += ["--image", node]
     return commands + plan_load(images, engine=engine, present=present)
 
 
@@ -196,9 +199,10 @@ def up(*, progress: Progress = print) -> None:
     exists = _exists(engine)
     images = [image for image in course_images() if not image.on_demand]
     present = frozenset(ref for ref in [image.ref for image in images] if _has_image(engine, ref))
-    node_by_tag = not exists and not _has_image(engine, NODE_IMAGE) and _has_image(engine, NODE_TAG)
-    _run_plan(plan_up(exists=exists, images=images, engine=engine, present=present, node_by_tag=node_by_tag),
-              engine, progress)  # fmt: skip
+    node = None
+    if not exists and not _has_image(engine, NODE_IMAGE):
+        node = next((ref for ref in (NODE_TAG, LOCAL_NODE) if _has_image(engine, ref)), None)
+    _run_plan(plan_up(exists=exists, images=images, engine=engine, present=present, node=node), engine, progress)
     run(["kubectl", "--context", CONTEXT, "apply", "--server-side", "--force-conflicts", "-f", "-"],
         input=metrics_server_manifest(), timeout=120, fix="`kds status` says whether the cluster answers")
     progress(f"kind cluster '{CLUSTER}' is ready; kubectl context: {CONTEXT}")

@@ -72,11 +72,24 @@ def test_up_uses_the_chosen_backend(monkeypatch: pytest.MonkeyPatch, capsys: pyt
             started.append("up")
 
     monkeypatch.setattr(cli, "choose_backend", lambda explicit: explicit or "local")
+    monkeypatch.setattr(cli, "running", lambda name: False)
     monkeypatch.setattr(cli, "backend_module", lambda name: Backend)
     monkeypatch.setattr(cli.appstore, "up", lambda context, progress: started.append(f"app store in {context}"))
     assert main(["up", "--backend", "local"]) == 0
     assert started == ["up", "app store in kds-local"]
     assert "[kds] Starting etcd" in capsys.readouterr().out
+
+
+def test_up_refuses_while_the_other_backend_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli, "choose_backend", lambda explicit: explicit)
+    monkeypatch.setattr(cli, "running", lambda name: name == "local")
+    monkeypatch.setattr(cli, "backend_module", lambda name: pytest.fail("must not start beside the other backend"))
+    assert main(["up", "--backend", "kind"]) == 1
+    err = capsys.readouterr().err
+    assert "The local cluster runs already" in err and "30000, 30001, 30002, 30080" in err
+    assert "Fix: stop it first with `kds down --backend local`" in err
 
 
 def test_delete_without_terminal_needs_yes(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

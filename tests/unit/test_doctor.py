@@ -224,7 +224,7 @@ def test_exit_code_fails_only_on_fail() -> None:
 
 def test_gather_on_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     """gather() reads real facts; the kubeconfig is the unit tests' empty one."""
-    monkeypatch.setattr(doctor_module, "_cluster_running", lambda backend: False)
+    monkeypatch.setattr(doctor_module, "running", lambda backend: False)
     facts = doctor_module.gather()
     assert facts.backend in ("kind", "local")
     assert facts.disk_free > 0

@@ -82,9 +82,9 @@ def test_plan_does_not_rebuild_present_images() -> None:
 
 
 def test_plan_boots_a_bundled_node_image_by_tag() -> None:
-    create = plan_up(exists=False, images=[], engine="docker", node_by_tag=True, config=CONFIG)[0]
+    create = plan_up(exists=False, images=[], engine="docker", node=kind.NODE_TAG, config=CONFIG)[0]
     assert create[-2:] == ["--image", "kindest/node:v1.36.4"]
-    assert plan_up(exists=True, images=[], engine="docker", node_by_tag=True, config=CONFIG) == [
+    assert plan_up(exists=True, images=[], engine="docker", node=kind.NODE_TAG, config=CONFIG) == [
         ["kind", "export", "kubeconfig", "--name", "kds"]
     ]
 
@@ -96,6 +96,18 @@ def test_up_offline_uses_what_was_loaded(fake: FakeRun) -> None:
     create = next(c for c in commands if c[:3] == ["kind", "create", "cluster"])
     assert create[-2:] == ["--image", "kindest/node:v1.36.4"]
     assert not any(c[1] == "build" for c in commands)
+
+
+def test_up_boots_the_node_assembled_here_when_neither_of_kinds_is_held(fake: FakeRun) -> None:
+    fake.images = (kind.LOCAL_NODE, "kds.invalid/busybox:1.35")
+    kind.up(progress=lambda _: None)
+    create = next(args for args, _ in fake.calls if args[:3] == ["kind", "create", "cluster"])
+    assert create[-2:] == ["--image", "kds.invalid/kind-node:v1.36.4"]
+    fake.images = (kind.NODE_TAG, kind.LOCAL_NODE)  # kind's own image, from a bundle, comes first
+    fake.calls.clear()
+    kind.up(progress=lambda _: None)
+    create = next(args for args, _ in fake.calls if args[:3] == ["kind", "create", "cluster"])
+    assert create[-2:] == ["--image", "kindest/node:v1.36.4"]
 
 
 def test_plan_with_podman_saves_an_archive(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -185,7 +197,7 @@ def test_up_runs_the_plan_and_reports_each_step(fake: FakeRun) -> None:
     commands = [args for args, _ in fake.calls]
     assert commands[0] == ["kind", "get", "clusters"]
     looked_up = [c[3] for c in commands if c[1:3] == ["image", "inspect"]]
-    assert looked_up == ["kds.invalid/busybox:1.35", kind.NODE_IMAGE, kind.NODE_TAG]
+    assert looked_up == ["kds.invalid/busybox:1.35", kind.NODE_IMAGE, kind.NODE_TAG, kind.LOCAL_NODE]
     commands = [c for c in commands[1:] if c[1:3] != ["image", "inspect"]]
     assert commands[0] == [
         "kind",

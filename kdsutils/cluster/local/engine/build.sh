@@ -3,8 +3,10 @@
 #
 #   build.sh [COMPONENT ...]    components: kubernetes etcd containerd coredns
 #                               runc cri-tools local-path-provisioner helm kwok pause e2e
-#                               (default: all but kwok, which only the benchmark uses, and
-#                               e2e, which only the conformance tests use)
+#                               kubeadm kind
+#                               (default: all but kwok, which only the benchmark uses, e2e,
+#                               which only the conformance tests use, and kubeadm and kind,
+#                               which only kind's node image and its CI stage use)
 #
 # Each component lands in $KDS_CACHE/bin/<component>-<version>/ and is skipped when that
 # folder already holds a finished build (a .done stamp). Nothing is downloaded from release
@@ -95,6 +97,23 @@ build_kubernetes() {
   )
 }
 
+# What kind's node image needs beside the engine's programs (kdsutils/cluster/kind/node/build.sh):
+# kubeadm, which sets the node up, and kubectl, from the same module and version.
+build_kubeadm() {
+  local version=$1 out=$2 src ldflags
+  src=$(kubernetes_module "$version")
+  ldflags=$(version_ldflags "$version")
+  (
+    cd "$src"
+    for cmd in kubeadm kubectl; do
+      CGO_ENABLED=0 go build -mod=mod -ldflags "$ldflags" -o "$out/$cmd" "k8s.io/kubernetes/cmd/$cmd"
+    done
+  )
+}
+build_kind() {
+  go_install "$2" "" 0 "" "sigs.k8s.io/kind@$1"
+}
+
 # Kubernetes' end-to-end tests (tests/conformance.py runs them): the e2e.test program, ginkgo's
 # parallel runner at the version the module requires, and agnhost, the test server in most of
 # the tests' Pods. All from the same module as the engine.
@@ -181,6 +200,8 @@ for c in "${components[@]}"; do
     cri-tools) run_build cri-tools "$CRI_TOOLS_VERSION" build_cri_tools ;;
     kwok) run_build kwok "$KWOK_VERSION" build_kwok ;;
     e2e) run_build e2e "$KUBERNETES_VERSION" build_e2e ;;
+    kubeadm) run_build kubeadm "$KUBERNETES_VERSION" build_kubeadm ;;
+    kind) run_build kind "$KIND_VERSION" build_kind ;;
     *) log "unknown component '$c'"; exit 2 ;;
   esac
 done
