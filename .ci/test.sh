@@ -6,17 +6,11 @@ BIN=.venv/bin
 mkdir -p _build
 times=_build/test-times.json
 echo "{}" > "$times"
+. .ci/timed.sh
 stage() {
   local name=$1; shift
-  local start; start=$(date +%s)
   echo "=== $name: $*"
-  "$@"
-  $BIN/python - "$times" "$name" "$(( $(date +%s) - start ))" <<'PY'
-import json, sys
-path, name, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-data = json.load(open(path)); data[name] = seconds
-json.dump(data, open(path, "w"), indent=2)
-PY
+  timed "$times" "$name" "$@"
 }
 local_engine=false
 if [ "$(uname -s)" = Linux ] && [ "$(id -u)" = 0 ]; then local_engine=true; fi

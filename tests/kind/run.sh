@@ -19,17 +19,11 @@ BIN=.venv/bin
 cache=${KDS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kds}
 times=_build/kind-times.json
 mkdir -p _build && echo "{}" > "$times"
+. .ci/timed.sh
 step() {
-  local name=$1 start; shift
-  start=$(date +%s)
+  local name=$1; shift
   echo "--- kind: $name"
-  "$@"
-  $BIN/python - "$times" "$name" "$(( $(date +%s) - start ))" <<'PY'
-import json, sys
-path, name, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-data = json.load(open(path)); data[name] = seconds
-json.dump(data, open(path, "w"), indent=2)
-PY
+  timed "$times" "$name" "$@"
 }
 
 own_docker=false
