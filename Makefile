@@ -81,10 +81,8 @@ conformance: venv
 	$(PY) -m tests.conformance $(CONFORMANCE)
 
 ## kind-node: assemble kind's node image offline from the engine's parts, into Docker (cached by recipe)
-KIND_NODE_IMAGES := pause coredns local-path-provisioner busybox
 kind-node: venv
-	bash kdsutils/cluster/kind/node/build.sh $$($(PY) -c "import sys; from kdsutils.cluster.local import images; \
-	  print(*(images.build(n, progress=lambda s: print(s, file=sys.stderr)) for n in '$(KIND_NODE_IMAGES)'.split()))")
+	$(PY) -c "from kdsutils.cluster import kind; kind.build_node_image()"
 
 ## kind-test: the kind backend for real (tests/kind/run.sh): Docker, kind, the node image assembled
 # here, kind's own tests beside the local engine, and KIND_NOTEBOOKS under nbval on kind

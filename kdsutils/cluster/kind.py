@@ -31,6 +31,9 @@ LOCAL_NODE = f"kds.invalid/kind-node:{versions()['kubernetes']}"
 POD_SUBNET = "10.244.0.0/16"
 SERVICE_SUBNET = "10.96.0.0/16"
 CONFIG_PATH = Path(__file__).parent / "kind" / "kind-config.yaml"
+NODE_RECIPE = Path(__file__).parent / "kind" / "node" / "build.sh"
+#: The local engine's images that the assembled node holds, as build.sh takes their archives.
+NODE_IMAGES = ("pause", "coredns", "local-path-provisioner", "busybox")
 WAIT = "120s"
 KUBELET_PATCH = "kind: KubeletConfiguration\nfailCgroupV1: false\n"
 
@@ -77,6 +80,42 @@ def kind_config(node_image: str = NODE_IMAGE, ports: tuple[int, ...] = PUBLISHED
             }
         ],
     }
+
+
+def node_storage_manifest() -> str:
+    """The storage half of the local engine's add-ons, for the assembled node's kind/manifests (pure).
+
+    The same local-path provisioner and default StorageClass ``standard`` as on the local engine,
+    with volumes under /var/lib/kds/storage in the node (its /var outlives the node's restarts).
+
+    Examples:
+        >>> docs = list(yaml.safe_load_all(node_storage_manifest()))
+        >>> [d["metadata"]["name"] for d in docs if d["kind"] == "StorageClass"]
+        ['standard']
+    """
+    from kdsutils.cluster import local
+
+    docs = yaml.safe_load_all(local.addons_manifest(Path("/var/lib/kds")))
+    kept = [d for d in docs if d and (d["kind"] == "StorageClass" or "local-path" in d["metadata"]["name"]
+                                      or d["metadata"].get("namespace") == "local-path-storage")]  # fmt: skip
+    return yaml.safe_dump_all(kept, sort_keys=False)
+
+
+def build_node_image(*, progress: Progress = print) -> None:
+    """Assemble `LOCAL_NODE` into Docker from the local engine's parts (`NODE_RECIPE`; cached by its recipe).
+
+    Examples:
+        >>> build_node_image()  # doctest: +SKIP
+        [kds kind-node] kds.invalid/kind-node:v1.36.4 (recipe c2ba8b886c73): in Docker already
+    """
+    from kdsutils.cluster.local import images
+
+    archives = [str(images.build(name, progress=progress)) for name in NODE_IMAGES]
+    storage = cache_dir() / "kind-node-storage.yaml"
+    storage.parent.mkdir(parents=True, exist_ok=True)
+    storage.write_text(node_storage_manifest())
+    run(["bash", str(NODE_RECIPE), str(storage), *archives], timeout=3600, stream=True,
+        fix="read the build output above; `make kind-node` tries again")  # fmt: skip
 
 
 def parse_clusters(stdout: str) -> list[str]:

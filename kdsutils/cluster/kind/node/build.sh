@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Assemble a kind node image for the course's Kubernetes offline and load it into Docker.
 #
-#   build.sh PAUSE_ARCHIVE COREDNS_ARCHIVE PROVISIONER_ARCHIVE BUSYBOX_ARCHIVE
+#   build.sh STORAGE_MANIFEST PAUSE_ARCHIVE COREDNS_ARCHIVE PROVISIONER_ARCHIVE BUSYBOX_ARCHIVE
 #
+# `make kind-node` runs it through kdsutils.cluster.kind.build_node_image(), which gives it the
+# local engine's image archives and its storage add-ons (`node_storage_manifest()`).
 # kind publishes its node images (kindest/node) on Docker Hub, which is out of reach here, and
 # `kind build node-image` downloads images too. This recipe makes the same kind of image from
 # the parts the local engine already builds from their Go modules (kubelet, the control plane,
@@ -10,8 +12,8 @@
 # kubectl from the same module, on a Debian root file system with systemd:
 #   - the control plane's images, named exactly as kubeadm asks for them, and the course's
 #     storage images, preloaded in the node's containerd;
-#   - /kind/version, /kind/manifests/default-storage.yaml (the engine's own local-path
-#     provisioner and StorageClass `standard`, from addons.yaml) and default-cni.yaml;
+#   - /kind/version, /kind/manifests/default-storage.yaml (STORAGE_MANIFEST: the engine's own
+#     local-path provisioner and StorageClass `standard`) and default-cni.yaml;
 #   - our own entrypoint, systemd units and containerd configuration (files in this folder).
 # The image is kds.invalid/kind-node:KUBERNETES_VERSION, labelled with a hash of this recipe
 # and the pinned versions: when Docker holds that label already, nothing is done.
@@ -27,11 +29,13 @@ cache=${KDS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kds}
 log() { printf '[kds kind-node] %s\n' "$*" >&2; }
 bin() { printf '%s/bin/%s-%s/%s' "$cache" "$1" "$2" "$3"; }
 
-[ $# -eq 4 ] || { log "usage: build.sh PAUSE_ARCHIVE COREDNS_ARCHIVE PROVISIONER_ARCHIVE BUSYBOX_ARCHIVE"; exit 2; }
+[ $# -eq 5 ] || {
+  log "usage: build.sh STORAGE_MANIFEST PAUSE_ARCHIVE COREDNS_ARCHIVE PROVISIONER_ARCHIVE BUSYBOX_ARCHIVE"; exit 2; }
+storage=$1; shift
 archives=("$@")
 ref="kds.invalid/kind-node:$KUBERNETES_VERSION"
 # The archives' names carry their own recipe hashes.
-recipe=$( (cat "$here"/* "$engine/versions.env" "$engine/addons.yaml"; printf '%s\n' "${archives[@]##*/}") |
+recipe=$( (cat "$here"/* "$engine/versions.env" "$storage"; printf '%s\n' "${archives[@]##*/}") |
   sha256sum | cut -c1-12)
 if [ "$(docker image inspect -f '{{index .Config.Labels "kds.recipe"}}' "$ref" 2>/dev/null)" = "$recipe" ]; then
   log "$ref (recipe $recipe): in Docker already"
@@ -80,21 +84,7 @@ chroot "$root" systemctl enable containerd kubelet >/dev/null 2>&1
 echo "runtime-endpoint: unix:///run/containerd/containerd.sock" > "$root/etc/crictl.yaml"
 echo "$KUBERNETES_VERSION" > "$root/kind/version"
 install -m 644 "$here/default-cni.yaml" "$root/kind/manifests/default-cni.yaml"
-# The storage half of the engine's add-ons, with the images the node holds.
-python3 - "$engine/addons.yaml" "$root/kind/manifests/default-storage.yaml" "${archives[3]}" "${archives[2]}" <<'PY'
-import re, sys
-addons, out, busybox, provisioner = sys.argv[1:]
-def ref(archive):  # the name an archive's manifest gives its image
-    import json, tarfile
-    with tarfile.open(archive) as tar:
-        return json.load(tar.extractfile("manifest.json"))[0]["RepoTags"][0]
-text = open(addons).read()
-docs = [d for d in text.split("\n---\n") if re.search(r"local-path|kind: StorageClass", d)]
-values = {"BUSYBOX_IMAGE": ref(busybox), "PROVISIONER_IMAGE": ref(provisioner),
-          "STORAGE_DIR": "/var/local-path-provisioner"}
-storage = re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], "\n---\n".join(docs))
-open(out, "w").write("# The local-path provisioner and StorageClass standard, as on the local engine.\n" + storage + "\n")
-PY
+install -m 644 "$storage" "$root/kind/manifests/default-storage.yaml"
 
 # 3. Into Docker: the root file system as a base, then the node's image settings.
 tar -C "$root" -c . | docker import - "kds.invalid/kind-node-rootfs:$recipe" >/dev/null
