@@ -469,7 +469,7 @@ def release_items(name: str, chart: str) -> tuple[dict[str, Any] | None, list[It
     ]
 
 
-def pod_log(name: str, *, namespace: str | None = None) -> str:
+def pod_log(name: str, *, namespace: str | None = None, timestamps: bool = False) -> str:
     r"""Return what a Pod printed, as `kubectl logs` shows it.
 
     The raw body is decoded here: the client's own decoding turns a log into ``"b'...'"``.
@@ -477,13 +477,14 @@ def pod_log(name: str, *, namespace: str | None = None) -> str:
     Args:
         name: The Pod.
         namespace: Its namespace (default: the exercise's namespace).
+        timestamps: Start each line with the time it was printed, as `kubectl logs --timestamps`.
 
     Examples:
         >>> pod_log("pandas-version")  # doctest: +SKIP
         '2.2.3\n'
     """
     response = core().read_namespaced_pod_log(
-        name, effective_namespace(namespace), _preload_content=False, _request_timeout=TIMEOUT
+        name, effective_namespace(namespace), timestamps=timestamps, _preload_content=False, _request_timeout=TIMEOUT
     )
     return response.data.decode("utf-8", errors="replace")
 

@@ -27,8 +27,9 @@ from kdsutils.checks._kit import (
 from kdsutils.kube import effective_namespace
 from kdsutils.labs.debugging import MYSTERY_PORT
 
-#: Seconds after its start before a churn API's memory is its steady use (imports and training come first).
-SETTLED = 30
+#: What the churn API prints once it has imported pandas, trained its model and answers: its memory from then on
+#: is its steady use (before, it is still loading and uses less).
+SERVING = "serving on"
 
 #: The lines an incident note of debugging_ex3 must have.
 NOTE_FIELDS = ("What:", "Symptom:", "Seen:", "Ruled out:")
@@ -47,6 +48,22 @@ def pod_memory(pod: str) -> tuple[int, datetime] | None:
         raise
     taken = datetime.fromisoformat(found["timestamp"].replace("Z", "+00:00"))
     return int(sum(quantity(c["usage"]["memory"]) for c in found["containers"])), taken
+
+
+def serving_since(log: str) -> datetime | None:
+    r"""When a churn API's log (read with timestamps) says it is serving; None while it is still loading (pure).
+
+    Examples:
+        >>> serving_since("2026-12-01T09:00:41.5Z trained a model\n2026-12-01T09:00:42.25Z serving on port 8000\n")
+        datetime.datetime(2026, 12, 1, 9, 0, 42, 250000, tzinfo=datetime.timezone.utc)
+        >>> serving_since("2026-12-01T09:00:05Z loading\n") is None
+        True
+    """
+    for line in log.splitlines():
+        stamp, _, text = line.partition(" ")
+        if text.startswith(SERVING):
+            return datetime.fromisoformat(stamp)
+    return None
 
 
 def note_fields(note: str) -> dict[str, str]:
@@ -115,7 +132,7 @@ def debugging_ex1(port: object = None) -> Iterator[Item]:
         "wastes the node, one below it invites an OOM kill.",
         "Lesson 30, step 2: `kubectl top pod -l app=churn-api` shows the memory now; `kubectl set resources` with "
         "--requests and --limits sets both, and the rollout replaces the Pod. The check wants a sample of the new Pod "
-        "from at least 30 s after it started.",
+        "taken after its log says 'serving on'.",
         "`kubectl top pod -n $namespace -l app=churn-api`, then `kubectl set resources deployment/churn-api -n "
         "$namespace --requests=memory=192Mi --limits=memory=192Mi` and `kubectl rollout status "
         "deployment/churn-api -n $namespace`",
@@ -152,13 +169,12 @@ def debugging_ex2() -> Iterator[Item]:
     if sample is None:
         return
     used, taken = sample
-    running = ready[0].status.container_statuses[0].state.running if ready[0].status.container_statuses else None
-    started = running.started_at if running else ready[0].status.start_time
-    after = (taken - started).total_seconds() if started else SETTLED
-    yield item(after >= SETTLED, f"the sample was taken after its start-up (at least {SETTLED} s in)",
-               f"taken {after:.0f} s after the Pod started, while Python still loads: run the check again in "
-               "half a minute")  # fmt: skip
-    if after < SETTLED:
+    serving = serving_since(pod_log(ready[0].metadata.name, timestamps=True))
+    yield item(serving is not None and taken > serving,
+               f"the sample was taken once the server was up (after its log said '{SERVING}')",
+               f"{'it is still loading' if serving is None else 'taken before then, while Python still loaded'}: "
+               "run the check again in half a minute")  # fmt: skip
+    if serving is None or taken <= serving:
         return
     asked = quantity(request)
     mib = f"{used / 2**20:.0f}Mi"
