@@ -359,6 +359,11 @@ def logs(
         args.append(f"--tail={tail}")
     echo(args)
     proc = run(args, timeout=timeout, check=False)
+    for _ in range(3):  # a container that ended a moment ago: its last output may still be on the way to its log
+        if proc.returncode != 0 or proc.stdout or not _ended_just_now(name, ns):
+            break
+        time.sleep(1)
+        proc = run(args, timeout=timeout, check=False)
     if proc.returncode != 0:
         # kubectl names the Pod it picked for a Deployment or a Job; its events say why it waits.
         picked = re.search(r'in pod "([^"]+)"', proc.stderr)
@@ -369,6 +374,18 @@ def logs(
         )
         raise CommandError(args, proc.returncode, proc.stderr or proc.stdout, fix=fix)
     return Text(proc.stdout.rstrip("\n"))
+
+
+def _ended_just_now(pod: str, namespace: str, within: float = 10) -> bool:
+    """Whether a container of Pod `pod` ended less than `within` seconds ago (False for ``kind/name`` or no Pod)."""
+    if "/" in pod:
+        return False
+    try:
+        status = client.CoreV1Api(api_client()).read_namespaced_pod(pod, namespace, _request_timeout=10).status
+    except ApiException:
+        return False
+    ended = [s.state.terminated.finished_at for s in status.container_statuses or [] if s.state.terminated]
+    return any(time.time() - at.timestamp() < within for at in ended if at)
 
 
 def events(*, namespace: str | None = None, for_: str | None = None, timeout: float = 60) -> Text:

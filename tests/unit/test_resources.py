@@ -300,3 +300,37 @@ def test_flags_after_the_double_dash_belong_to_the_container(monkeypatch: pytest
     shown = r._with_namespace(("exec", "web", "--", "ls", "-A"), set())
     assert shown == ["exec", "web", "-n", "lesson-pods", "--", "ls", "-A"]
     assert r._with_namespace(("get", "pods", "-A"), set()) == ["get", "pods", "-A"]
+
+
+def _logs_answering(monkeypatch: pytest.MonkeyPatch, answers: list[str], *, ended_just_now: bool) -> list[list[str]]:
+    """`logs` with kubectl answering `answers` in turn; the commands it ran come back."""
+    ran: list[list[str]] = []
+
+    def fake_run(args: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        ran.append(args)
+        return subprocess.CompletedProcess(args, 0, answers[min(len(ran), len(answers)) - 1], "")
+
+    monkeypatch.setattr(r, "run", fake_run)
+    monkeypatch.setattr(r, "_ended_just_now", lambda pod, namespace: ended_just_now)
+    monkeypatch.setattr(r.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(r, "effective_namespace", lambda namespace=None: "lesson-services")
+    return ran
+
+
+def test_logs_of_a_container_that_ended_a_moment_ago_are_read_again_until_its_output_arrives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran = _logs_answering(monkeypatch, ["", "", '{"will_churn": [true]}'], ended_just_now=True)
+    assert r.logs("client") == '{"will_churn": [true]}'
+    assert len(ran) == 3
+
+
+def test_an_empty_log_is_read_again_at_most_three_times_and_only_just_after_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran = _logs_answering(monkeypatch, [""], ended_just_now=True)
+    assert r.logs("quiet") == ""
+    assert len(ran) == 4
+    ran = _logs_answering(monkeypatch, [""], ended_just_now=False)
+    assert r.logs("quiet") == ""
+    assert len(ran) == 1
