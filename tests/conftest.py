@@ -10,6 +10,7 @@ import pytest
 
 from kdsutils._run import run
 from kdsutils.cluster import CONTEXTS
+from kdsutils.diagnosis import Diagnosis, Finding
 from tests.leftovers import report, wait_gone
 
 TEST_PREFIXES = ("smoke-", "kds-test-", "learner-kt-")
@@ -17,6 +18,12 @@ TEST_PREFIXES = ("smoke-", "kds-test-", "learner-kt-")
 
 def _answers() -> bool:
     return run(["kubectl", "get", "--raw", "/readyz"], check=False, timeout=15).returncode == 0
+
+
+def only_finding(diagnosis: Diagnosis) -> Finding:
+    """The one finding a test expects; with none or several, the failure shows what diagnose said."""
+    assert len(diagnosis.findings) == 1, f"expected one finding, got {len(diagnosis.findings)}:\n{diagnosis}"
+    return diagnosis.findings[0]
 
 
 def drop_namespace(context: str, name: str) -> None:

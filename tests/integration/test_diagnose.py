@@ -17,6 +17,7 @@ from kdsutils._run import run
 from kdsutils.diagnosis import Diagnosis, diagnose
 from kdsutils.errors import ToolMissing
 from kdsutils.images import reference
+from tests.conftest import only_finding
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
 
@@ -68,7 +69,7 @@ def has(text: str) -> Callable[[Diagnosis], bool]:
 def test_image_that_does_not_exist(ns: str) -> None:
     apply(ns, pod("trainer", container("kds.invalid/does-not-exist:1", ["python", "train.py"])))
     d = diagnosed("pod", "trainer", ns, has("cannot be pulled"))
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "kds.invalid/does-not-exist:1" in finding.problem
     assert "never pulled" in finding.fix
     # what the cluster does have: the closest name, or the course images when none is close
@@ -80,7 +81,7 @@ def test_crash_loop(ns: str) -> None:
     script = "print('loading data'); raise SystemExit(3)"
     apply(ns, pod("etl", container(PYTHON, ["python", "-c", script])))
     d = diagnosed("pod", "etl", ns, has("CrashLoopBackOff"))
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "exit code 3" in finding.problem
     assert "loading data" in finding.evidence
 
@@ -88,7 +89,7 @@ def test_crash_loop(ns: str) -> None:
 def test_command_missing_from_the_image(ns: str) -> None:
     apply(ns, pod("typo", container(BUSYBOX, ["pyhton3", "-c", "print(1)"])))
     d = diagnosed("pod", "typo", ns, has("cannot start its command"))
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "exit code 128" in finding.problem
     assert 'exec: "pyhton3": executable file not found' in finding.evidence
     assert "fix a typo" in finding.fix
@@ -110,7 +111,7 @@ def test_out_of_memory(ns: str) -> None:
 def test_too_many_cpus(ns: str) -> None:
     apply(ns, pod("big", container(BUSYBOX, ["sleep", "3600"], resources={"requests": {"cpu": "64"}})))
     d = diagnosed("pod", "big", ns, has("cannot be scheduled"))
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "no node has enough unreserved cpu" in finding.problem
     assert "cpu: 64" in finding.evidence
 
@@ -118,7 +119,7 @@ def test_too_many_cpus(ns: str) -> None:
 def test_a_gpu_on_a_cluster_without_one(ns: str) -> None:
     apply(ns, pod("gpu", container(BUSYBOX, ["sleep", "3600"], resources={"limits": {"nvidia.com/gpu": 1}})))
     d = diagnosed("pod", "gpu", ns, has("cannot be scheduled"))
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "it asks for nvidia.com/gpu, and no node has one free" in finding.problem
 
 

@@ -11,6 +11,7 @@ from kdsutils.diagnosis import diagnose
 from kdsutils.labs import lab
 from kdsutils.labs.configerror import PASSWORD
 from kdsutils.resources import quietly, rollout_status
+from tests.conftest import only_finding
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
 
@@ -33,7 +34,7 @@ def test_a_key_the_secret_does_not_hold(ns: str) -> None:
     _start("configerror", ns)
     assert not check("configerror_ex1").passed
     d = diagnose("deployment/churn-api", namespace=ns)
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "Secret warehouse has no key password" in finding.problem
     assert "db-password, username" in finding.evidence and "did you mean db-password?" in finding.fix
     assert PASSWORD not in str(d)
@@ -58,7 +59,7 @@ def test_fixing_the_secret_instead_starts_the_waiting_pod_by_itself(ns: str) -> 
 def test_a_configmap_that_does_not_exist(ns: str) -> None:
     _start("configerror-configmap", ns)
     assert not check("configerror_ex2").passed
-    (finding,) = diagnose("deployment/churn-api", namespace=ns).findings
+    finding = only_finding(diagnose("deployment/churn-api", namespace=ns))
     assert f"ConfigMap churn-settings does not exist in namespace {ns}" in finding.problem
     assert "did you mean churn-config?" in finding.fix
     _patch(ns, "containers/0/env/0/valueFrom/configMapKeyRef/name", "churn-config")
@@ -70,7 +71,7 @@ def test_a_configmap_that_does_not_exist(ns: str) -> None:
 def test_a_mounted_key_the_configmap_does_not_hold(ns: str) -> None:
     _start("configerror-mount", ns)
     assert not check("configerror_ex3").passed
-    (finding,) = diagnose("deployment/churn-api", namespace=ns).findings
+    finding = only_finding(diagnose("deployment/churn-api", namespace=ns))
     assert "asks ConfigMap churn-config for the key decision-threshold" in finding.problem
     assert "did you mean threshold?" in finding.fix
     _patch(ns, "volumes/0/configMap/items/0/key", "threshold")

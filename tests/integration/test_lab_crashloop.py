@@ -12,6 +12,7 @@ from kdsutils.labs import lab
 from kdsutils.labs._example import dump
 from kdsutils.labs.crashloop import sweep_run
 from kdsutils.resources import apply, quietly, rollout_status, wait
+from tests.conftest import only_finding
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(420)]
 
@@ -27,7 +28,7 @@ def test_a_server_told_to_load_a_file_that_is_not_there(ns: str) -> None:
     assert not check("crashloop_ex1").passed
     d = diagnose("deployment/churn-api", namespace=ns)
     assert not d.ok
-    (finding,) = d.findings  # the failing readiness probe is a consequence, not a second problem
+    finding = only_finding(d)  # the failing readiness probe is a consequence, not a second problem
     assert "keeps crashing (CrashLoopBackOff): exit code 1" in finding.problem
     assert "FileNotFoundError" in finding.evidence and "MODEL_PATH=/models/churn.joblib" in finding.evidence
     assert "kubectl set env deployment/churn-api -c churn-api MODEL_PATH=NEW_VALUE" in finding.fix

@@ -13,6 +13,7 @@ from kdsutils.diagnosis import diagnose
 from kdsutils.labs import lab
 from kdsutils.labs.helmvalues import COPIES, DEPLOYMENT, MISINDENTED, RELEASE, TRACKING
 from kdsutils.resources import quietly, rollout_status
+from tests.conftest import only_finding
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(420)]
 
@@ -35,7 +36,7 @@ def test_a_mis_indented_value_is_ignored_then_put_where_the_chart_reads_it(ns: s
     assert diagnose("deployment", DEPLOYMENT, namespace=ns).ok  # Kubernetes sees nothing wrong
     d = diagnose("release", RELEASE, namespace=ns)
     assert not d.ok
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "the value `image.replicaCount` is never read by the chart hello" in finding.problem
     assert "the chart has `replicaCount` (at the top level)" in finding.fix
     values = yaml.safe_load(MISINDENTED)
@@ -75,7 +76,7 @@ def test_a_memory_limit_without_its_unit_is_refused_and_the_last_good_revision_r
     result = check("helmvalues_ex3")
     assert not result.passed and "as Jo left it" in str(result), str(result)
     d = diagnose("release", TRACKING, namespace=ns)
-    (finding,) = d.findings  # MLflow's Pod of revision 1 is fine
+    finding = only_finding(d)  # MLflow's Pod of revision 1 is fine
     assert "failed (revision 2): `resources.limits.memory: 2048` has no unit" in finding.problem
     assert "must be less than or equal to memory limit" in finding.evidence
     assert "`2048Mi`" in finding.fix

@@ -12,6 +12,7 @@ from kdsutils.labs import lab
 from kdsutils.labs.imagepull import SAMS_IMAGE, TYPO_IMAGE
 from kdsutils.manifests import PYTHON_DS_IMAGE
 from kdsutils.resources import quietly, rollout_status, wait
+from tests.conftest import only_finding
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
 
@@ -25,7 +26,7 @@ def _start(scenario: str, ns: str) -> None:
 def test_a_typo_in_the_tag(ns: str) -> None:
     _start("imagepull", ns)
     assert not check("imagepull_ex1").passed
-    (finding,) = diagnose("deployment/churn-api", namespace=ns).findings
+    finding = only_finding(diagnose("deployment/churn-api", namespace=ns))
     assert f"image {TYPO_IMAGE} cannot be pulled" in finding.problem
     assert "kds.invalid" in finding.evidence  # the kubelet's own words: the registry cannot be reached
     command = f"kubectl set image deployment/churn-api churn-api={PYTHON_DS_IMAGE} -n {ns}"
@@ -41,7 +42,7 @@ def test_a_typo_in_the_tag(ns: str) -> None:
 def test_pull_policy_always_on_an_image_the_cluster_has(ns: str) -> None:
     _start("imagepull-always", ns)
     assert not check("imagepull_ex2").passed
-    (finding,) = diagnose("deployment/churn-api", namespace=ns).findings
+    finding = only_finding(diagnose("deployment/churn-api", namespace=ns))
     assert "is in the cluster, but imagePullPolicy Always" in finding.problem
     assert "Did you mean" not in finding.fix
     patch = '{"spec":{"template":{"spec":{"containers":[{"name":"churn-api","imagePullPolicy":"IfNotPresent"}]}}}}'
@@ -57,7 +58,7 @@ def test_pull_policy_always_on_an_image_the_cluster_has(ns: str) -> None:
 def test_pull_policy_never_on_an_image_never_loaded(ns: str) -> None:
     _start("imagepull-never", ns)
     assert not check("imagepull_ex3").passed
-    (finding,) = diagnose("job/train", namespace=ns).findings
+    finding = only_finding(diagnose("job/train", namespace=ns))
     assert f"image {SAMS_IMAGE} is not in the cluster, and its imagePullPolicy Never" in finding.problem
     assert "kds build" in finding.fix and f"kubectl delete job train -n {ns}" in finding.fix
     with quietly():

@@ -10,6 +10,7 @@ from kdsutils.checks import check
 from kdsutils.diagnosis import diagnose
 from kdsutils.labs import lab
 from kdsutils.resources import quietly, rollout_status, wait
+from tests.conftest import only_finding
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
 
@@ -35,7 +36,7 @@ def test_requests_larger_than_any_node(ns: str) -> None:
     assert not check("pending_ex1").passed
     d = diagnose("deployment/churn-api", namespace=ns)
     assert not d.ok
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "no node has enough unreserved memory" in finding.problem
     assert "the pod requests memory: 200Gi" in finding.evidence
     assert "Insufficient memory" in finding.evidence
@@ -52,7 +53,7 @@ def test_requests_larger_than_any_node(ns: str) -> None:
 def test_a_gpu_the_cluster_does_not_have(ns: str) -> None:
     _start("pending-gpu", ns)
     assert not check("pending_ex2").passed
-    (finding,) = diagnose("deployment/churn-api", namespace=ns).findings
+    finding = only_finding(diagnose("deployment/churn-api", namespace=ns))
     assert "it asks for nvidia.com/gpu, and no node has one free" in finding.problem
     assert "remove the request" in finding.fix
     remove = '[{"op": "remove", "path": "/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu"}]'
@@ -68,7 +69,7 @@ def test_a_claim_of_a_storage_class_that_does_not_exist(ns: str) -> None:
     _start("pending-storage", ns)
     assert not check("pending_ex3").passed
     d = diagnose("job/train", namespace=ns)
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "its PersistentVolumeClaim is not bound" in finding.problem
     assert "models: Pending, storageClassName fast-ssd" in finding.evidence
     assert "cannot be changed" in finding.fix and "`standard`" in finding.fix

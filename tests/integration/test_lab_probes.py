@@ -12,6 +12,7 @@ from kdsutils.checks import check
 from kdsutils.diagnosis import diagnose
 from kdsutils.labs import lab
 from kdsutils.resources import quietly, rollout_status
+from tests.conftest import only_finding
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(420)]
 
@@ -27,7 +28,7 @@ def test_a_readiness_probe_on_a_page_the_server_does_not_have(ns: str) -> None:
     assert not check("probes_ex1").passed
     d = diagnose("deployment/churn-api", namespace=ns)
     assert not d.ok
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "readiness probe fails, so the pod gets no traffic" in finding.problem
     assert "statuscode: 404" in finding.evidence and "HTTP GET /healthz on port 8000" in finding.evidence
     assert "the server answers 404 at /healthz" in finding.fix and "kubectl patch deployment/churn-api" in finding.fix
@@ -46,7 +47,7 @@ def test_a_liveness_probe_that_kills_a_slow_start(ns: str) -> None:
     assert not check("probes_ex2").passed
     d = diagnose("deployment/churn-api", namespace=ns)
     assert not d.ok
-    (finding,) = d.findings  # one problem: the restarts are the probe's, not a crash of the code
+    finding = only_finding(d)  # one problem: the restarts are the probe's, not a crash of the code
     assert "liveness probe fails, so the kubelet restarts the container" in finding.problem
     assert "failed liveness probe, will be restarted" in finding.evidence
     assert "connection refused" in finding.evidence

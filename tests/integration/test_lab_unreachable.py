@@ -13,6 +13,7 @@ from kdsutils.checks._kit import CheckResult
 from kdsutils.diagnosis import Diagnosis, diagnose
 from kdsutils.labs import lab
 from kdsutils.resources import quietly, rollout_status
+from tests.conftest import only_finding
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
 
@@ -49,7 +50,7 @@ def _healthy(ns: str) -> None:
 def test_a_selector_with_a_typo(ns: str) -> None:
     d = _start("unreachable", ns)
     assert not d.ok
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "no pod has the labels the Service selects (app=churn-apl)" in finding.problem
     assert "(pod has app=churn-api)" in finding.fix
     run(["kubectl", "patch", "service", "churn-api", "-n", ns, "-p", '{"spec": {"selector": {"app": "churn-api"}}}'])
@@ -61,7 +62,7 @@ def test_a_selector_with_a_typo(ns: str) -> None:
 def test_a_target_port_nothing_listens_on(ns: str) -> None:
     d = _start("unreachable-port", ns)
     assert not d.ok
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "listens on port 8080, where the Service sends port 8000" in finding.problem
     assert "the pod listens on: 0.0.0.0:8000" in finding.evidence
     assert '"targetPort": 8000' in finding.fix
@@ -75,7 +76,7 @@ def test_a_target_port_nothing_listens_on(ns: str) -> None:
 def test_a_server_on_loopback_behind_an_exec_probe(ns: str) -> None:
     d = _start("unreachable-localhost", ns)
     assert not d.ok
-    (finding,) = d.findings
+    finding = only_finding(d)
     assert "listens on 127.0.0.1:8000 only" in finding.problem
     assert f"kubectl set env deployment/churn-api HOST- -n {ns}" in finding.fix
     assert "readiness probe runs a command inside the container" in finding.fix

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from kdsutils.diagnosis import Diagnosis, Snapshot, explain, python_error
+from tests.conftest import only_finding
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diagnose"
 
@@ -17,7 +18,7 @@ def explained(name: str) -> Diagnosis:
 def test_a_server_crashing_on_a_missing_file_names_the_setting_and_set_env() -> None:
     d = explained("deployment-crashloop-model-path")
     assert not d.ok
-    (finding,) = d.findings  # its readiness probe fails too, as a consequence: not a second problem
+    finding = only_finding(d)  # its readiness probe fails too, as a consequence: not a second problem
     assert "keeps crashing (CrashLoopBackOff): exit code 1" in finding.problem
     assert "FileNotFoundError" in finding.evidence
     assert "it comes from the setting MODEL_PATH=/models/churn.joblib" in finding.evidence
@@ -60,7 +61,7 @@ def test_an_unknown_error_keeps_the_general_advice() -> None:
     d = explained("deployment-crashloop-model-path")
     snap = Snapshot(**json.loads((FIXTURES / "deployment-crashloop-model-path.json").read_text()))
     snap.logs = {key: "Traceback (most recent call last):\nRuntimeError: the moon is full\n" for key in snap.logs}
-    (finding,) = explain(snap).findings
+    finding = only_finding(explain(snap))
     assert "RuntimeError: the moon is full" in finding.evidence and "it comes from" not in finding.evidence
     assert finding.fix.startswith("read the log lines: the program inside fails")
     assert d.findings[0].fix != finding.fix

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from kdsutils.diagnosis import Diagnosis, Snapshot, explain
+from tests.conftest import only_finding
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diagnose"
 
@@ -26,7 +27,7 @@ def test_a_job_killed_for_memory_says_delete_and_create_again() -> None:
 def test_a_restarting_server_killed_for_memory_says_set_resources() -> None:
     d = explained("deployment-oomkilled")
     assert not d.ok
-    (finding,) = d.findings  # its readiness probe fails too, as a consequence: not a second problem
+    finding = only_finding(d)  # its readiness probe fails too, as a consequence: not a second problem
     assert "OOMKilled" in finding.problem and "memory limit: 64Mi" in finding.evidence
     assert "recorded in lastState.terminated" in finding.evidence
     assert "try 256Mi, as Python with pandas" in finding.fix  # twice 64Mi would still be too little to start
