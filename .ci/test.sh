@@ -3,15 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-mkdir -p _build
 times=_build/test-times.json
-echo "{}" > "$times"
 . .ci/timed.sh
-stage() {
-  local name=$1; shift
-  echo "=== $name: $*"
-  timed "$times" "$name" "$@"
-}
+stages "$times" ===
 local_engine=false
 if [ "$(uname -s)" = Linux ] && [ "$(id -u)" = 0 ]; then local_engine=true; fi
 

@@ -1,10 +1,16 @@
 # Sourced by .ci/test.sh and tests/kind/run.sh (from the repository's root).
-# timed FILE NAME COMMAND...: run COMMAND, then record its wall time in seconds as NAME in the JSON file FILE.
-timed() {
-  local file=$1 name=$2 start; shift 2
+# stages FILE MARK: start FILE as an empty JSON object; from then on, `stage NAME COMMAND...`
+# prints "MARK NAME: COMMAND", runs COMMAND and records its wall time in seconds as NAME in FILE.
+stages() {
+  STAGE_TIMES=$1 STAGE_MARK=$2
+  mkdir -p "$(dirname "$STAGE_TIMES")" && echo "{}" > "$STAGE_TIMES"
+}
+stage() {
+  local name=$1 start; shift
+  echo "$STAGE_MARK $name: $*"
   start=$(date +%s)
   "$@"
-  .venv/bin/python - "$file" "$name" "$(( $(date +%s) - start ))" <<'PY'
+  .venv/bin/python - "$STAGE_TIMES" "$name" "$(( $(date +%s) - start ))" <<'PY'
 import json, sys
 path, name, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 data = json.load(open(path)); data[name] = seconds

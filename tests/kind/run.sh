@@ -18,13 +18,8 @@ BIN=.venv/bin
 . kdsutils/cluster/local/engine/versions.env
 cache=${KDS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kds}
 times=_build/kind-times.json
-mkdir -p _build && echo "{}" > "$times"
 . .ci/timed.sh
-step() {
-  local name=$1; shift
-  echo "--- kind: $name"
-  timed "$times" "$name" "$@"
-}
+stages "$times" "--- kind:"
 
 own_docker=false
 if [ -z "${DOCKER_HOST:-}" ] && ! docker info >/dev/null 2>&1; then
@@ -46,17 +41,17 @@ finish() {
 }
 trap finish EXIT
 
-step kind-build bash kdsutils/cluster/local/engine/build.sh kind
+stage kind-build bash kdsutils/cluster/local/engine/build.sh kind
 export PATH="$cache/bin/kind-$KIND_VERSION:$PATH"
-step node-image make -s kind-node
-step course-images $BIN/python -m tests.kind.images
-step before $BIN/pytest -q -p no:cacheprovider tests/kind/test_before.py
-step kind-up $BIN/kds up --backend kind
-step on-kind $BIN/pytest -q -p no:cacheprovider tests/kind/test_on_kind.py
+stage node-image make -s kind-node
+stage course-images $BIN/python -m tests.kind.images
+stage before $BIN/pytest -q -p no:cacheprovider tests/kind/test_before.py
+stage kind-up $BIN/kds up --backend kind
+stage on-kind $BIN/pytest -q -p no:cacheprovider tests/kind/test_on_kind.py
 # The lessons see only kind's context, as a learner on kind does.
 kubeconfig=$(mktemp)
 kind get kubeconfig --name kds > "$kubeconfig"
-step nbval env KUBECONFIG="$kubeconfig" $BIN/pytest -q -p no:cacheprovider --nbval \
+stage nbval env KUBECONFIG="$kubeconfig" $BIN/pytest -q -p no:cacheprovider --nbval \
   --nbval-sanitize-with tests/nbval_sanitize.cfg "$@"
 rm -f "$kubeconfig"
-step after $BIN/pytest -q -p no:cacheprovider tests/kind/test_after.py
+stage after $BIN/pytest -q -p no:cacheprovider tests/kind/test_after.py
