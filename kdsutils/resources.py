@@ -359,11 +359,12 @@ def logs(
         args.append(f"--tail={tail}")
     echo(args)
     proc = run(args, timeout=timeout, check=False)
-    for _ in range(3):  # a container that ended a moment ago: its last output may still be on the way to its log
-        if proc.returncode != 0 or proc.stdout or not _ended_just_now(name, ns):
-            break
-        time.sleep(1)
-        proc = run(args, timeout=timeout, check=False)
+    if proc.returncode == 0 and not proc.stdout and _ended_just_now(name, ns):
+        for _ in range(3):  # its last output may still be on the way to its log: read again
+            time.sleep(1)
+            proc = run(args, timeout=timeout, check=False)
+            if proc.returncode != 0 or proc.stdout:
+                break
     if proc.returncode != 0:
         # kubectl names the Pod it picked for a Deployment or a Job; its events say why it waits.
         picked = re.search(r'in pod "([^"]+)"', proc.stderr)

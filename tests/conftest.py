@@ -16,8 +16,10 @@ from tests.leftovers import report, wait_gone
 TEST_PREFIXES = ("smoke-", "kds-test-", "learner-kt-")
 
 
-def _answers() -> bool:
-    return run(["kubectl", "get", "--raw", "/readyz"], check=False, timeout=15).returncode == 0
+def answers(context: str | None = None) -> bool:
+    """Whether the API server of `context` (default: the current one) says it is ready."""
+    where = ["--context", context] if context else []
+    return run(["kubectl", *where, "get", "--raw", "/readyz"], check=False, timeout=15).returncode == 0
 
 
 def only_finding(diagnosis: Diagnosis) -> Finding:
@@ -43,7 +45,7 @@ def cluster() -> Iterator[str]:
 
     At the end of the session every test namespace must be gone (or go within the wait).
     """
-    if not _answers():
+    if not answers():
         if platform.system() != "Linux" or os.geteuid() != 0:
             pytest.fail("No course cluster answers. Start one with `kds up`, then run the tests again.")
         from kdsutils import appstore

@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from kdsutils import manifests
 from kdsutils._run import run
 from kdsutils.cluster import CONTEXTS
+from tests.conftest import answers
 
 KIND, LOCAL = CONTEXTS["kind"], CONTEXTS["local"]
 
@@ -23,10 +25,6 @@ def kubectl(context: str, *args: str, input: str | None = None, timeout: float =
     return run(["kubectl", "--context", context, *args], input=input, timeout=timeout).stdout
 
 
-def answers(context: str) -> bool:
-    return run(["kubectl", "--context", context, "get", "--raw", "/readyz"], check=False, timeout=15).returncode == 0
-
-
 def node(context: str) -> dict:
     (item,) = json.loads(kubectl(context, "get", "nodes", "-o", "json"))["items"]
     return item
@@ -35,15 +33,8 @@ def node(context: str) -> dict:
 def run_pod(context: str, namespace: str, image: str, *command: str, timeout: int = 120) -> str:
     """Run `command` in a Pod of `image` (never pulled) until it ends; return its log."""
     name = f"p-{uuid.uuid4().hex[:6]}"
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name},
-        "spec": {
-            "restartPolicy": "Never",
-            "containers": [{"name": "c", "image": image, "imagePullPolicy": "Never", "command": list(command)}],
-        },
-    }
+    pod = manifests.pod(name, image, command, restart_policy="Never")
+    pod["spec"]["containers"][0]["imagePullPolicy"] = "Never"  # it must be in the node already
     kubectl(context, "apply", "-n", namespace, "-f", "-", input=json.dumps(pod))
     kubectl(context, "wait", "-n", namespace, f"pod/{name}", "--for=jsonpath={.status.phase}=Succeeded",
             f"--timeout={timeout}s", timeout=timeout + 30)  # fmt: skip
