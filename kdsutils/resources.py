@@ -513,6 +513,44 @@ def _job_complete(obj: dict[str, Any] | None) -> bool:
     return _has_condition(obj, "Complete")
 
 
+#: The phases a Pod never leaves.
+_ENDED = ("Succeeded", "Failed")
+
+
+def _refuse_ended_pod(obj: dict[str, Any] | None, expected: str) -> None:
+    """Stop a wait for a phase the Pod can no longer reach: it ended in the other one."""
+    phase = _field(obj, "status.phase")
+    if obj is None or not expected or phase not in _ENDED or phase == expected:
+        return
+    name, ns = obj["metadata"]["name"], obj["metadata"]["namespace"]
+    raise KdsError(
+        f"Pod {name} ended {phase}, so it will never be {expected}: a Pod that "
+        f"ended stays as it is.\n{_exits(obj)}{_log_tail(name, ns)}",
+        fix=f"read its whole log (`kubectl logs {name} -n {ns}`) and events "
+        f"(`kubectl events -n {ns} --for pod/{name}`); delete the Pod and create it again to rerun it",
+    )
+
+
+def _exits(obj: dict[str, Any] | None) -> str:
+    """One line per container that ended: its exit code and reason."""
+    lines = []
+    for cs in _field(obj, "status.containerStatuses") or []:
+        ended = (cs.get("state") or {}).get("terminated")
+        if ended:
+            lines.append(f"container {cs['name']} exited with code {ended.get('exitCode')} ({ended.get('reason')})")
+    return "\n".join(lines)
+
+
+def _log_tail(pod: str, namespace: str, lines: int = 5) -> str:
+    """The last lines a Pod printed, indented, for an error message ('' when there are none)."""
+    try:
+        with quietly():
+            text = logs(pod, namespace=namespace, tail=lines, timeout=15)
+    except KdsError:
+        return ""
+    return "\nIts log ends with:\n  " + "\n  ".join(text.splitlines()) if text else "\nIts log is empty."
+
+
 def _rolled_out(obj: dict[str, Any] | None, kind: str) -> bool:
     if obj is None:
         return False
@@ -569,6 +607,8 @@ def _condition(for_: str, kind: str) -> Condition:
 
         def holds(obj: dict[str, Any] | None) -> bool:
             found = _field(obj, path.lstrip("."))
+            if kind == "Pod" and path.strip(".") == "status.phase":
+                _refuse_ended_pod(obj, expected)
             return found not in (None, "", [], {}) and (not expected or _text(found) == expected)
 
         return holds
@@ -662,8 +702,10 @@ def wait(
     """Wait until an object reaches a state, as `kubectl wait --for=...` does.
 
     It prints the kubectl command, then watches the object (no polling) and returns the
-    moment the state holds; an object that does not exist yet is waited for. One difference
-    from kubectl: waiting for a Job's ``condition=Complete`` stops at once when the Job fails.
+    moment the state holds; an object that does not exist yet is waited for. Two differences
+    from kubectl: waiting for a Job's ``condition=Complete`` stops at once when the Job fails,
+    and waiting for a Pod's phase stops at once when the Pod ended in the other one
+    (``Failed`` instead of ``Succeeded``), with its exit code and the end of its log.
 
     Args:
         kind: The type (``pod``, ``deploy``, ``job``...), or the object as ``TYPE/NAME``.
@@ -679,6 +721,7 @@ def wait(
 
     Raises:
         WaitTimeout: with the object's last status and its last events.
+        KdsError: when the state can no longer come (a failed Job, a Pod that ended).
 
     Examples:
         >>> wait("pod/hello", for_="condition=Ready")  # doctest: +SKIP

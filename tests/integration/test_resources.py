@@ -273,6 +273,23 @@ def test_wait_complete_for_jobs_and_a_failed_job_stops_the_wait_at_once(ns: str)
     assert time.monotonic() - started < 60
 
 
+def test_wait_for_a_phase_stops_when_the_pod_ended_in_the_other(ns: str) -> None:
+    apply(pod("fails", BUSYBOX_IMAGE, ["sh", "-c", "echo cannot reach the model; exit 3"],
+              restart_policy="Never"), namespace=ns)
+    started = time.monotonic()
+    with pytest.raises(KdsError) as caught:
+        wait("pod/fails", for_="jsonpath={.status.phase}=Succeeded", namespace=ns, timeout=120)
+    assert time.monotonic() - started < 60
+    message = str(caught.value)
+    assert "Pod fails ended Failed, so it will never be Succeeded" in message, message
+    assert "container fails exited with code 3 (Error)" in message, message
+    assert "Its log ends with:\n  cannot reach the model" in message, message
+    assert f"kubectl logs fails -n {ns}" in message, message
+    # The phase it ended in is met; a wait for any phase at all is met too.
+    assert wait("pod/fails", for_="jsonpath={.status.phase}=Failed", namespace=ns, timeout=10)
+    assert wait("pod/fails", for_="jsonpath={.status.phase}", namespace=ns, timeout=10)
+
+
 def test_wait_rollout_waits_for_every_replica(ns: str) -> None:
     apply(deployment("web", BUSYBOX_IMAGE, SLEEP, replicas=2), namespace=ns)
     assert rollout_status("deploy/web", namespace=ns, timeout=120) == 'deployment "web" successfully rolled out'
