@@ -151,10 +151,10 @@ def services_ex1() -> Iterator[Item]:
     hints=(
         "Inside the cluster a Service's name is a DNS name: a Pod of the same namespace can send its "
         "customers to http://churn-api/predict and print the answer.",
-        "Lesson 14, 'Calling the model by name, from another Pod': `run` a Pod that never restarts, with "
+        "Lesson 14, 'Calling the model by name, from another Pod': `run` a Pod that restarts only on failure, with "
         "busybox `wget -qO- --post-data=...` (or `python -c` and urllib in the course image), then read "
         "its `logs`. The body is one JSON object with a list of two customers.",
-        "`kubectl run client --image=$BUSYBOX_IMAGE --restart=Never -n $namespace -- wget -qO- "
+        "`kubectl run client --image=$BUSYBOX_IMAGE --restart=OnFailure -n $namespace -- wget -qO- "
         '--post-data=\'{"customers": [{"tenure_months": 40, "monthly_fee": 19.99, "support_calls": 0, '
         '"late_payments": 0, "plan": "premium"}, {"tenure_months": 3, "monthly_fee": 8.99, '
         '"support_calls": 3, "late_payments": 1, "plan": "basic"}]}\' http://churn-api/predict`, '
@@ -226,7 +226,7 @@ def services_ex3(answer: object = None) -> Iterator[Item]:
         "container's port; then a Pod `lb-client` that fetches http://churn-lb/health.",
         '`kubectl patch service churn-lb -n $namespace -p \'{"spec": {"ports": [{"port": 80, '
         '"targetPort": 8000}]}}\'`, then `kubectl delete pod lb-client -n $namespace --ignore-not-found` and '
-        "`kubectl run lb-client --image=$BUSYBOX_IMAGE --restart=Never -n $namespace -- wget -qO- "
+        "`kubectl run lb-client --image=$BUSYBOX_IMAGE --restart=OnFailure -n $namespace -- wget -qO- "
         "http://churn-lb/health`",
     ),
 )
