@@ -19,6 +19,8 @@ if $local_engine; then
   command -v chromium >/dev/null || stage browser-install bash -c \
     'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null'
 fi
+# A run stopped early (a machine restart) leaves namespaces behind: start from a clean cluster.
+stage clean-start $BIN/python -m tests.leftovers --clear
 # The cluster tests that change what others see run alone, first. The rest share the cluster
 # with the notebooks, whose runs mostly wait on it: they run beside nbval, their log shown after.
 stage cluster-tests-serial make -s cluster-tests CLUSTER_TESTS=serial

@@ -1,5 +1,7 @@
 """Fail when a notebook or test left a namespace or a published chart behind (after nbval).
 
+With ``--clear`` (before the tests), delete instead what a run stopped early left behind.
+
 Notebooks and tests start the deletion of their namespaces and go on; Kubernetes empties a
 namespace in the background. So a namespace that is still terminating gets time to go, and
 one that is still active was never cleaned up.
@@ -48,12 +50,30 @@ def report(left: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def clear(prefixes: tuple[str, ...] = PREFIXES) -> list[str]:
+    """Delete what a run that was stopped early left behind (namespaces, charts); return its names.
+
+    `make test` starts with it, so no output depends on how the run before it ended.
+    """
+    names = sorted(leftovers(prefixes))
+    if names:
+        run(["kubectl", "delete", "namespaces", *names, "--wait=false", "--ignore-not-found"])
+    left = wait_gone(prefixes)
+    if left:
+        raise SystemExit(report(left))
+    return names + appstore.remove_learner_charts()
+
+
 def foreign_charts() -> list[str]:
     """Charts in the app store that the course does not ship: a notebook published and kept them."""
     return sorted(name for name in appstore.charts() if name not in appstore.course_charts())
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--clear"]:
+        cleared = clear()
+        print(f"Deleted what an earlier run left: {', '.join(cleared)}." if cleared else "Nothing was left behind.")
+        sys.exit(0)
     left, charts = wait_gone(), foreign_charts()
     if left:
         print(report(left), file=sys.stderr)
