@@ -232,8 +232,8 @@ def test_helm_installs_a_local_chart(ns: str) -> None:
          "--set", "message=hi from helm", "--wait", "--timeout", "120s"])
     status = run(["helm", "--kube-context", CONTEXTS["local"], "-n", ns, "status", "greeter"]).stdout
     assert "STATUS: deployed" in status
-    apply(ns, pod("client", BUSYBOX, "wget -qO- http://greeter-hello:8000"))
-    wait_for(lambda: get_json("-n", ns, "pod", "client")["status"]["phase"] in ("Succeeded", "Failed"), 90,
-             "client done")
+    # kube-proxy routes the Service about a second after its Pod is ready: a call sooner is refused.
+    apply(ns, pod("client", BUSYBOX, "wget -qO- http://greeter-hello:8000", restart="OnFailure"))
+    wait_for(lambda: get_json("-n", ns, "pod", "client")["status"]["phase"] == "Succeeded", 90, "client done")
     assert kubectl("-n", ns, "logs", "client").strip() == "hi from helm"
     run(["helm", "--kube-context", CONTEXTS["local"], "-n", ns, "uninstall", "greeter", "--wait"])
