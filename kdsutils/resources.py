@@ -517,21 +517,25 @@ def _job_complete(obj: dict[str, Any] | None) -> bool:
 _ENDED = ("Succeeded", "Failed")
 
 
-def _refuse_ended_pod(obj: dict[str, Any] | None, expected: str) -> None:
-    """Stop a wait for a phase the Pod can no longer reach: it ended in the other one."""
-    phase = _field(obj, "status.phase")
-    if obj is None or not expected or phase not in _ENDED or phase == expected:
-        return
-    name, ns = obj["metadata"]["name"], obj["metadata"]["namespace"]
-    raise KdsError(
-        f"Pod {name} ended {phase}, so it will never be {expected}: a Pod that "
-        f"ended stays as it is.\n{_exits(obj)}{_log_tail(name, ns)}",
-        fix=f"read its whole log (`kubectl logs {name} -n {ns}`) and events "
-        f"(`kubectl events -n {ns} --for pod/{name}`); delete the Pod and create it again to rerun it",
-    )
+def _pod_phase(expected: str) -> Condition:
+    """The test for a Pod's phase; it stops the wait when the Pod ended in another phase."""
+
+    def holds(obj: dict[str, Any] | None) -> bool:
+        phase = _field(obj, "status.phase")
+        if obj is not None and phase in _ENDED and phase != expected:
+            name, ns = obj["metadata"]["name"], obj["metadata"]["namespace"]
+            raise KdsError(
+                f"Pod {name} ended {phase}, so it will never be {expected}: a Pod that "
+                f"ended stays as it is.\n{_exits(obj)}{_log_tail(name, ns)}",
+                fix=f"read its whole log (`kubectl logs {name} -n {ns}`) and events "
+                f"(`kubectl events -n {ns} --for pod/{name}`); delete the Pod and create it again to rerun it",
+            )
+        return phase == expected
+
+    return holds
 
 
-def _exits(obj: dict[str, Any] | None) -> str:
+def _exits(obj: dict[str, Any]) -> str:
     """One line per container that ended: its exit code and reason."""
     lines = []
     for cs in _field(obj, "status.containerStatuses") or []:
@@ -604,11 +608,11 @@ def _condition(for_: str, kind: str) -> Condition:
     if key == "jsonpath" and value.lstrip("'").startswith("{") and "}" in value:
         path, _, expected = value.lstrip("'")[1:].partition("}")
         expected = expected.removeprefix("'").removeprefix("=")
+        if kind == "Pod" and path.strip(".") == "status.phase" and expected:
+            return _pod_phase(expected)
 
         def holds(obj: dict[str, Any] | None) -> bool:
             found = _field(obj, path.lstrip("."))
-            if kind == "Pod" and path.strip(".") == "status.phase":
-                _refuse_ended_pod(obj, expected)
             return found not in (None, "", [], {}) and (not expected or _text(found) == expected)
 
         return holds
